@@ -1,0 +1,100 @@
+"""Command line: ``python -m ganlib {labs,run,reports,index,judge} ...``."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .labs import LABS, PROFILES, ParameterError, get_lab, notebook_defaults, parse_value
+
+
+def cmd_labs(args) -> None:
+    for lab in LABS.values():
+        print(f"{lab.id}: {lab.title} (reports {lab.reports})")
+        defaults = notebook_defaults(lab)
+        for name, spec in lab.params.items():
+            print(f"    {name} = {defaults.get(name)!r:<18} {spec.describe()}; {spec.help}")
+    print(f"profiles: {', '.join(PROFILES)} (notebooks/params/<lab>/<profile>.yaml)")
+
+
+def cmd_run(args) -> None:
+    from .runner import run_lab
+
+    overrides = {name: parse_value(value) for name, value in args.p or []}
+    run_lab(args.lab, args.profile, overrides, out=args.out)
+
+
+def cmd_reports(args) -> None:
+    from .runner import resolve_params, run_lab, write_index
+
+    labs = args.labs or list(LABS)
+    for lab in labs:   # check everything before the first long run starts
+        resolve_params(lab, args.profile)
+    failed = []
+    for lab in labs:
+        try:
+            run_lab(lab, args.profile)
+        except Exception as e:  # one failing lab must not hide the others' reports
+            print(f"error: {e}", file=sys.stderr)
+            failed.append(lab)
+    print(f"wrote {write_index()}")
+    if failed:
+        raise SystemExit(f"error: lab(s) failed: {', '.join(failed)}")
+
+
+def cmd_index(args) -> None:
+    from .runner import write_index
+
+    print(f"wrote {write_index()}")
+
+
+def cmd_judge(args) -> None:
+    from .judges import train_mnist_judge
+
+    if args.what != "mnist":
+        raise ParameterError(f"unknown judge {args.what!r}; choose from mnist")
+    train_mnist_judge(num_epochs=args.epochs)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ganlib", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("labs", help="list labs, their parameters and defaults").set_defaults(func=cmd_labs)
+
+    run = sub.add_parser("run", help="execute a lab notebook into reports/<lab>/<profile>/")
+    run.add_argument("lab")
+    run.add_argument("--profile", default="cpu")
+    run.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                     help="override a parameter (value read as YAML: 5, 1e-4, true, [100, 200])")
+    run.add_argument("--out", help="output folder (default reports/<lab>/<profile>)")
+    run.set_defaults(func=cmd_run)
+
+    reports = sub.add_parser("reports", help="run every lab, then write reports/index.html")
+    reports.add_argument("--profile", default="cpu")
+    reports.add_argument("--labs", nargs="*", help="only these labs")
+    reports.set_defaults(func=cmd_reports)
+
+    sub.add_parser("index", help="write reports/index.html from existing reports").set_defaults(func=cmd_index)
+
+    judge = sub.add_parser("judge", help="train a judge: `judge train mnist`")
+    judge.add_argument("action", choices=["train"])
+    judge.add_argument("what")
+    judge.add_argument("--epochs", type=int, default=8)
+    judge.set_defaults(func=cmd_judge)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except ParameterError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except Exception as e:
+        from .runner import NotebookFailed
+        if isinstance(e, NotebookFailed):
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        raise
+    return 0

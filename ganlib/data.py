@@ -1,0 +1,168 @@
+"""Datasets as in-memory uint8 tensors.
+
+Every loader returns an ``ImageData``: images decoded once and held as
+``uint8 (N, C, H, W)`` (small, and batches are cut by index, no per-sample work),
+plus labels where the dataset has them. ``to_float`` maps a batch to [-1, 1].
+
+Datasets by name (``load_dataset``):
+
+* ``mnist10k``: 10,000 real MNIST training digits shipped in ``data/mnist10k.npz``;
+  works offline, always.
+* ``mnist``: the full MNIST (60,000 train / 10,000 test) through torchvision, under
+  ``<data_root>/MNIST``; downloaded when missing and online.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torchvision.transforms.v2 import functional as TF
+
+from .settings import PROJECT_ROOT, data_root as resolve_data_root
+
+MNIST10K_PATH = PROJECT_ROOT / "data" / "mnist10k.npz"
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
+
+
+class DataError(ValueError):
+    """A dataset is missing, empty or malformed; the message says which and what to do."""
+
+
+@dataclass
+class ImageData:
+    images: torch.Tensor            # uint8 (N, C, H, W)
+    labels: torch.Tensor | None     # int64 (N,) or None
+    name: str
+    source: str                     # where the images came from, for the report
+
+    def __len__(self) -> int:
+        return self.images.size(0)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return tuple(self.images.shape[1:])
+
+    def subset(self, index: torch.Tensor, name: str | None = None) -> "ImageData":
+        labels = None if self.labels is None else self.labels[index]
+        return ImageData(self.images[index], labels, name or self.name, self.source)
+
+
+def to_float(images: torch.Tensor) -> torch.Tensor:
+    """uint8 [0, 255] -> float [-1, 1] (the generators' tanh range)."""
+    return images.float().div_(127.5).sub_(1.0)
+
+
+def to_uint8(images: torch.Tensor) -> torch.Tensor:
+    """float [-1, 1] -> uint8 [0, 255]."""
+    return images.add(1.0).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8)
+
+
+def _cap(data: ImageData, max_images: int | None) -> ImageData:
+    if max_images is None or max_images >= len(data):
+        return data
+    if max_images <= 0:
+        raise DataError(f"max_images must be positive, got {max_images}")
+    return data.subset(torch.arange(max_images))
+
+
+def resize(data: ImageData, image_size: int | None) -> ImageData:
+    """Resize (antialiased) and centre-crop to image_size x image_size; None keeps the size."""
+    if image_size is None or data.images.shape[-2:] == (image_size, image_size):
+        return data
+    images = TF.center_crop(TF.resize(data.images, image_size, antialias=True), image_size)
+    return ImageData(images, data.labels, data.name, data.source)
+
+
+def load_mnist10k(max_images: int | None = None) -> ImageData:
+    """The embedded 10,000 MNIST digits (about 1,000 per class), shipped with the project."""
+    if not MNIST10K_PATH.exists():
+        raise DataError(f"the embedded MNIST file {MNIST10K_PATH} is missing; restore it from git")
+    with np.load(MNIST10K_PATH) as f:
+        images = torch.from_numpy(f["images"]).unsqueeze(1)   # (10000, 1, 28, 28) uint8
+        labels = torch.from_numpy(f["labels"].astype(np.int64))
+    # The file is sorted by digit; a fixed shuffle makes any prefix (max_images) a fair sample.
+    order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))
+    images, labels = images[order], labels[order]
+    data = ImageData(images, labels, "mnist10k", f"embedded {MNIST10K_PATH.name} (MNIST, CC BY-SA 3.0)")
+    return _cap(data, max_images)
+
+
+def load_mnist(root: str | Path | None = None, train: bool = True, max_images: int | None = None,
+               download: bool = True) -> ImageData:
+    """The full MNIST through torchvision, under ``<data_root>/MNIST``; downloaded when missing."""
+    from torchvision.datasets import MNIST
+
+    root = resolve_data_root(root)
+    try:
+        ds = MNIST(root=str(root), train=train, download=False)
+    except RuntimeError:
+        if not download:
+            raise DataError(f"full MNIST not found under {root / 'MNIST'} and download=False; "
+                            "use dataset='mnist10k' (the embedded 10,000 digits)") from None
+        try:
+            ds = MNIST(root=str(root), train=train, download=True)
+        except Exception as e:  # torchvision raises several kinds when offline
+            raise DataError(f"full MNIST is not under {root / 'MNIST'} and could not be downloaded "
+                            f"({type(e).__name__}: {e}). Offline, use dataset='mnist10k' (the embedded "
+                            "10,000 digits), or set GANLIB_DATA_ROOT / data_root to a folder holding "
+                            "MNIST/raw") from None
+    split = "train" if train else "test"
+    data = ImageData(ds.data.unsqueeze(1).clone(), ds.targets.clone(), f"mnist-{split}",
+                     f"torchvision MNIST ({split}) under {root}")
+    return _cap(data, max_images)
+
+
+def load_image_folder(folder: str | Path, image_size: int, max_images: int | None = None,
+                      name: str | None = None) -> ImageData:
+    """Every image under ``folder`` (recursively, sorted), RGB, resized and centre-cropped.
+
+    Unreadable files are skipped and named in one warning; no readable image is an error.
+    """
+    from PIL import Image
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"image folder {folder} does not exist")
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)
+    images, bad = [], []
+    for path in files:
+        if max_images is not None and len(images) >= max_images:
+            break
+        try:
+            with Image.open(path) as im:
+                im = im.convert("RGB")  # grayscale and palette images become 3 channels
+                t = TF.pil_to_tensor(im)
+        except Exception:
+            bad.append(path.name)
+            continue
+        t = TF.center_crop(TF.resize(t, image_size, antialias=True), image_size)
+        images.append(t)
+    if bad:
+        warnings.warn(f"skipped {len(bad)} unreadable file(s) in {folder}: {', '.join(bad)}", stacklevel=2)
+    if not images:
+        raise DataError(f"no readable image in {folder}")
+    return ImageData(torch.stack(images), None, name or folder.name, f"image folder {folder}")
+
+
+DATASETS = ("mnist10k", "mnist")
+
+
+def load_dataset(name: str, data_root: str | Path | None = None, image_size: int | None = None,
+                 max_images: int | None = None) -> ImageData:
+    """A dataset by name, at ``image_size`` (None: its own size), at most ``max_images`` images."""
+    if name == "mnist10k":
+        data = load_mnist10k(max_images)
+    elif name == "mnist":
+        data = load_mnist(data_root, train=True, max_images=max_images)
+    else:
+        raise DataError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
+    return resize(data, image_size)
+
+
+def split(data: ImageData, n_holdout: int, seed: int = 0) -> tuple[ImageData, ImageData]:
+    """A fixed random split into (rest, held-out n_holdout images)."""
+    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))
+    return data.subset(perm[n_holdout:], f"{data.name}-train"), data.subset(perm[:n_holdout], f"{data.name}-heldout")

@@ -1,0 +1,188 @@
+"""The labs: their notebooks, their parameters (type, range, help) and the numbers of
+the original reports, which ``reports/index.html`` shows beside this project's.
+
+Parameter defaults live in each notebook's ``parameters`` cell (they are the ``cpu``
+profile); this module says what a valid value is, so that the runner can refuse a
+bad one before any kernel starts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .settings import PROJECT_ROOT
+
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+PROFILES = ("smoke", "cpu", "full")
+
+
+class ParameterError(ValueError):
+    """A bad lab, profile or parameter: the message is one line naming it and the valid choices."""
+
+
+@dataclass
+class Param:
+    type: type                       # int, float, str, bool or list
+    help: str = ""
+    optional: bool = False           # None allowed
+    choices: tuple | None = None
+    min: float | None = None
+    max: float | None = None
+    item: "Param | None" = None      # for lists: what each item must be
+
+    def describe(self) -> str:
+        what = {int: "an integer", float: "a number", str: "a string", bool: "true or false",
+                list: "a list"}[self.type]
+        if self.choices:
+            what = "one of " + ", ".join(map(str, self.choices))
+        if self.min is not None and self.max is not None:
+            what += f" in [{self.min}, {self.max}]"
+        elif self.min is not None:
+            what += f" >= {self.min}"
+        if self.item is not None:
+            what += f" of {self.item.describe()}"
+        return what + (" or null" if self.optional else "")
+
+    def check(self, name: str, value):
+        """Return the value (ints widened to float where a float is expected) or raise."""
+        bad = ParameterError(f"parameter {name} must be {self.describe()}, got {value!r}")
+        if value is None:
+            if self.optional:
+                return None
+            raise bad
+        if self.type is float and isinstance(value, (int, str)) and not isinstance(value, bool):
+            try:   # YAML 1.1 reads "1e-4" as a string
+                value = float(value)
+            except ValueError:
+                raise bad from None
+        if self.type is int and isinstance(value, bool):
+            raise bad
+        if not isinstance(value, self.type):
+            raise bad
+        if self.choices is not None and value not in self.choices:
+            raise bad
+        if self.min is not None and value < self.min or self.max is not None and value > self.max:
+            raise bad
+        if self.item is not None:
+            if not value:
+                raise bad
+            value = [self.item.check(f"{name}[{k}]", v) for k, v in enumerate(value)]
+        return value
+
+
+@dataclass
+class Lab:
+    id: str
+    title: str
+    reports: str
+    params: dict
+    key_figures: list = field(default_factory=list)
+    # What the original report gave, for the index page: label -> text
+    report_numbers: dict = field(default_factory=dict)
+
+    @property
+    def notebook(self) -> Path:
+        return NOTEBOOKS / f"{self.id}.ipynb"
+
+    def profile_path(self, profile: str) -> Path:
+        return NOTEBOOKS / "params" / self.id / f"{profile}.yaml"
+
+
+def _common(datasets: tuple) -> dict:
+    return {
+        "dataset": Param(str, "training data by name", choices=datasets),
+        "data_root": Param(str, "folder of downloaded datasets (null: $GANLIB_DATA_ROOT or data/)", optional=True),
+        "max_images": Param(int, "use at most this many training images (null: all)", optional=True, min=2),
+        "num_epochs": Param(int, "passes over the training images", min=1),
+        "batch_size": Param(int, "images per batch", min=2),
+        "lr": Param(float, "Adam learning rate", min=0),
+        "beta1": Param(float, "Adam beta1", min=0, max=1),
+        "seed": Param(int, "random seed", min=0),
+        "num_threads": Param(int, "CPU threads (part of the seed: results depend on it)", min=1),
+        "device": Param(str, "where to train", choices=("auto", "cpu", "cuda")),
+        "log_every": Param(int, "print a log line every N iterations", min=1),
+        "snapshot_every": Param(int, "fixed-noise samples every N iterations", min=1),
+        "checkpoint_every": Param(int, "checkpoint every N iterations (0: only at the end)", min=0),
+        "resume": Param(bool, "continue from the checkpoints of an interrupted run"),
+    }
+
+
+MNIST = Lab(
+    id="mnist",
+    title="DCGAN on MNIST: latent size; MLP GAN vs DCGAN vs least-squares DCGAN",
+    reports="001 (all) and 004 part 1",
+    params={
+        **_common(("mnist10k", "mnist")),
+        "image_size": Param(int, "image side in pixels", choices=(28, 32, 64)),
+        "nz": Param(int, "latent size of the study-2 models", min=1),
+        "latent_sizes": Param(list, "latent sizes compared in study 1", item=Param(int, min=1)),
+        "ngf": Param(int, "generator feature maps", min=1),
+        "ndf": Param(int, "discriminator feature maps", min=1),
+        "mlp_hidden": Param(int, "width of the MLP generator's 4 hidden layers (4096 in report 004)", min=1),
+        "models": Param(list, "study-2 models", item=Param(str, choices=("mlp", "dcgan", "dcgan_ls"))),
+        "n_eval": Param(int, "generated digits scored by the judge", min=100, max=10000),
+    },
+    key_figures=["study1_samples", "study1_d_outputs", "study2_samples", "study2_d_histograms"],
+    report_numbers={
+        "001, nz=100, last logged iteration [24/25][466/469]": "Loss_D 0.3576, Loss_G 2.6457, D(x) 0.8461, D(G(z)) 0.1500 / 0.1014",
+        "001, nz=200, last logged iteration [24/25][468/469]": "Loss_D 0.8812, Loss_G 2.1087, D(x) 0.7713, D(G(z)) 0.4149 / 0.1552",
+        "001, reading": "with nz=200, D(x) and D(G(z)) move toward 0.5 more than with nz=100 (judged by eye, no metric)",
+        "004 part 1, reading": "MLP GAN: blurry digits, D's real/fake histograms overlap near 0.5; DCGAN: sharp digits, "
+                               "histograms well separated; LSGAN DCGAN: as sharp, histograms overlap a bit more",
+    },
+)
+
+LABS = {lab.id: lab for lab in (MNIST,)}
+
+
+def get_lab(lab_id: str) -> Lab:
+    if lab_id not in LABS:
+        raise ParameterError(f"unknown lab {lab_id!r}; choose from {', '.join(LABS)}")
+    return LABS[lab_id]
+
+
+def notebook_defaults(lab: Lab) -> dict:
+    """The parameters cell's names and values, read without running the notebook."""
+    import ast
+    import nbformat
+
+    nb = nbformat.read(lab.notebook, as_version=4)
+    for cell in nb.cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            values = {}
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+                    values[node.targets[0].id] = ast.literal_eval(node.value)
+            return values
+    raise ParameterError(f"{lab.notebook} has no cell tagged 'parameters'")
+
+
+def load_profile(lab: Lab, profile: str) -> dict:
+    import yaml
+
+    if profile not in PROFILES:
+        raise ParameterError(f"unknown profile {profile!r}; choose from {', '.join(PROFILES)}")
+    path = lab.profile_path(profile)
+    if not path.exists():
+        raise ParameterError(f"profile file {path} is missing")
+    return yaml.safe_load(path.read_text()) or {}
+
+
+def validate(lab: Lab, params: dict) -> dict:
+    """Check every parameter's name and value; return them with types normalised."""
+    out = {}
+    for name, value in params.items():
+        if name not in lab.params:
+            raise ParameterError(f"unknown parameter {name!r} for lab {lab.id}; valid: {', '.join(lab.params)}")
+        out[name] = lab.params[name].check(name, value)
+    return out
+
+
+def parse_value(text: str):
+    """A -p value as YAML reads it: 5 -> int, 1e-4 -> float, true -> bool, [1, 2] -> list, null -> None."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text

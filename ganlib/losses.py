@@ -1,0 +1,120 @@
+r"""GAN losses, one small unit each.
+
+Every loss takes the discriminator's raw outputs (logits for the vanilla loss, scores
+otherwise) and gives
+
+* ``discriminator(real_out, fake_out)``: the loss D minimises,
+* ``generator(fake_out)``: the loss G minimises,
+* ``penalty(netD, real, fake)``: an extra D term (zero except for WGAN-GP),
+* ``score(out)``: what the logs call D(x) and D(G(z)) (a probability where there is one).
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class VanillaLoss:
+    r"""The original GAN loss with the non-saturating generator (Goodfellow et al., 2014).
+
+    With $D = \sigma(\ell)$ for a logit $\ell$:
+
+    $$L_D = -\mathbb{E}_x[\log D(x)] - \mathbb{E}_z[\log(1 - D(G(z)))]$$
+    $$L_G = -\mathbb{E}_z[\log D(G(z))]$$
+
+    i.e. binary cross-entropy on logits, real labelled 1 and fake 0; G labels its
+    fakes 1, which keeps its gradient alive when D rejects them confidently.
+    """
+
+    name = "vanilla"
+
+    def discriminator(self, real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
+        return (F.binary_cross_entropy_with_logits(real_out, torch.ones_like(real_out))
+                + F.binary_cross_entropy_with_logits(fake_out, torch.zeros_like(fake_out)))
+
+    def generator(self, fake_out: torch.Tensor) -> torch.Tensor:
+        return F.binary_cross_entropy_with_logits(fake_out, torch.ones_like(fake_out))
+
+    def penalty(self, netD: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        return real.new_zeros(())
+
+    def score(self, out: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(out)
+
+
+class LeastSquaresLoss(VanillaLoss):
+    r"""Least-squares GAN (Mao et al., 2017) with targets a=0 (fake), b=1 (real), c=1 (G's aim).
+
+    $$L_D = \tfrac12\mathbb{E}_x[(D(x) - 1)^2] + \tfrac12\mathbb{E}_z[D(G(z))^2]$$
+    $$L_G = \tfrac12\mathbb{E}_z[(D(G(z)) - 1)^2]$$
+
+    D outputs an unbounded score; fakes far on the real side are still pulled back,
+    which gives G gradients where the sigmoid would saturate.
+    """
+
+    name = "lsgan"
+
+    def discriminator(self, real_out, fake_out):
+        return 0.5 * ((real_out - 1) ** 2).mean() + 0.5 * (fake_out ** 2).mean()
+
+    def generator(self, fake_out):
+        return 0.5 * ((fake_out - 1) ** 2).mean()
+
+    def score(self, out):
+        return out
+
+
+class WGANGPLoss(VanillaLoss):
+    r"""Wasserstein GAN with gradient penalty (Gulrajani et al., 2017).
+
+    The critic $D$ estimates the Wasserstein-1 distance:
+
+    $$L_D = \mathbb{E}_z[D(G(z))] - \mathbb{E}_x[D(x)] + \lambda\,\mathbb{E}_{\hat x}[(\lVert\nabla_{\hat x} D(\hat x)\rVert_2 - 1)^2]$$
+    $$L_G = -\mathbb{E}_z[D(G(z))]$$
+
+    with $\hat x = \epsilon x + (1-\epsilon) G(z)$, $\epsilon \sim U[0, 1]$ per sample.
+    The critic must not use BatchNorm (the penalty is per sample).
+    """
+
+    name = "wgan-gp"
+
+    def __init__(self, lambda_gp: float = 10.0):
+        self.lambda_gp = lambda_gp
+
+    def discriminator(self, real_out, fake_out):
+        return fake_out.mean() - real_out.mean()
+
+    def generator(self, fake_out):
+        return -fake_out.mean()
+
+    def penalty(self, netD, real, fake):
+        return self.lambda_gp * gradient_penalty(netD, real, fake)
+
+    def score(self, out):
+        return out
+
+
+def gradient_penalty(netD: nn.Module, real: torch.Tensor, fake: torch.Tensor,
+                     eps: torch.Tensor | None = None) -> torch.Tensor:
+    r"""$\mathbb{E}[(\lVert\nabla_{\hat x} D(\hat x)\rVert_2 - 1)^2]$ on random interpolates of real and fake.
+
+    ``eps`` (shape (N,)) fixes the interpolation weights; by default they are drawn.
+    """
+    if eps is None:
+        eps = torch.rand(real.size(0), device=real.device)
+    eps = eps.view(-1, *([1] * (real.dim() - 1)))
+    x_hat = (eps * real + (1 - eps) * fake.detach()).requires_grad_(True)
+    out = netD(x_hat)
+    (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
+    return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+
+
+LOSSES = {"vanilla": VanillaLoss, "lsgan": LeastSquaresLoss, "wgan-gp": WGANGPLoss}
+
+
+def define_loss(name: str, **kwargs):
+    """A loss by name: 'vanilla', 'lsgan' or 'wgan-gp'."""
+    if name not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}; choose from {sorted(LOSSES)}")
+    return LOSSES[name](**kwargs)

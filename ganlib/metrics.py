@@ -1,0 +1,87 @@
+r"""Scores for generated digits, all in the eyes of the project's digit judge.
+
+* ``frechet_distance``: the Frechet distance between two image sets in the judge's
+  128-d feature space (torchmetrics' FID machinery with the judge as the feature
+  extractor, so "FD" here, not Inception FID: numbers are comparable within this
+  project only):
+  $$\mathrm{FD} = \lVert\mu_r - \mu_g\rVert^2 + \mathrm{Tr}(\Sigma_r + \Sigma_g - 2(\Sigma_r\Sigma_g)^{1/2})$$
+* ``frechet_floor``: the same distance between held-out real digits and the reference
+  digits, i.e. what a perfect generator would score with this many samples.
+* ``judge_confidence``: share of samples whose top class has p >= 0.9.
+* ``class_coverage``: entropy of the predicted-class histogram over log 10; 1 means all
+  ten digits equally often, 0 means one digit only (mode collapse).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torchmetrics.image.fid import FrechetInceptionDistance
+
+from .data import to_float
+
+
+class JudgeFeatures(nn.Module):
+    """uint8 images -> the judge's feature vectors; the feature extractor handed to torchmetrics."""
+
+    def __init__(self, judge: nn.Module):
+        super().__init__()
+        self.judge = judge.eval()
+        self.num_features = judge.num_features
+
+    @torch.no_grad()
+    def forward(self, images_uint8: torch.Tensor) -> torch.Tensor:
+        return self.judge.features(to_float(images_uint8))
+
+
+def frechet_distance(judge: nn.Module, reference: torch.Tensor, samples: torch.Tensor,
+                     batch_size: int = 500) -> float:
+    """FD between uint8 image sets ``reference`` and ``samples`` in the judge's feature space."""
+    fd = FrechetInceptionDistance(feature=JudgeFeatures(judge))
+    for k in range(0, len(reference), batch_size):
+        fd.update(reference[k:k + batch_size], real=True)
+    for k in range(0, len(samples), batch_size):
+        fd.update(samples[k:k + batch_size], real=False)
+    return fd.compute().item()
+
+
+def judge_confidence(probs: torch.Tensor, threshold: float = 0.9) -> float:
+    """Share of samples the judge classifies with p >= threshold."""
+    return (probs.max(dim=1).values >= threshold).float().mean().item()
+
+
+def class_coverage(probs: torch.Tensor) -> float:
+    """Entropy of the predicted-class histogram over log(num_classes), in [0, 1]."""
+    num_classes = probs.size(1)
+    counts = torch.bincount(probs.argmax(1), minlength=num_classes).float()
+    p = counts / counts.sum()
+    p = p[p > 0]
+    return max(0.0, float(-(p * p.log()).sum() / math.log(num_classes)))
+
+
+def evaluate_digits(judge: nn.Module, samples: torch.Tensor, reference: torch.Tensor) -> dict:
+    """Judge-based scores of uint8 generated digits against uint8 reference digits.
+
+    Images of another size are resized to the judge's 28 x 28 first.
+    """
+    from torchvision.transforms.v2 import functional as TF
+    from .judges import predict
+
+    if samples.shape[-1] != 28:
+        samples = TF.resize(samples, [28, 28], antialias=True)
+    probs = predict(judge, samples)
+    return {"frechet_distance": frechet_distance(judge, reference, samples),
+            "judge_confidence": judge_confidence(probs),
+            "class_coverage": class_coverage(probs)}
+
+
+def histogram_overlap(a: torch.Tensor, b: torch.Tensor, bins: int = 40) -> float:
+    """Overlap of two empirical distributions, sum_k min(p_k, q_k) over shared bins: 0 when D
+    separates real from fake perfectly, 1 when it cannot tell them apart."""
+    lo, hi = float(min(a.min(), b.min())), float(max(a.max(), b.max()))
+    if hi <= lo:
+        return 1.0
+    p = torch.histc(a.float(), bins, lo, hi) / len(a)
+    q = torch.histc(b.float(), bins, lo, hi) / len(b)
+    return float(torch.minimum(p, q).sum())

@@ -1,0 +1,74 @@
+"""Where a lab writes its results: ``figures/*.png`` and ``metrics.json``.
+
+The folder is ``$GANLIB_OUT_DIR`` when set (the runner and the notebook tests set it),
+else ``<project>/reports/<lab>/interactive`` for a notebook opened in JupyterLab.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from .settings import PROJECT_ROOT
+
+OUT_DIR_ENV = "GANLIB_OUT_DIR"
+
+
+def _clean(value):
+    """JSON has no NaN: write null, and round floats so the file reads well."""
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else round(value, 6)
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+class Report:
+    def __init__(self, lab: str, out_dir: str | os.PathLike | None = None):
+        self.lab = lab
+        out_dir = out_dir or os.environ.get(OUT_DIR_ENV) or PROJECT_ROOT / "reports" / lab / "interactive"
+        self.dir = Path(out_dir)
+        self.figures = self.dir / "figures"
+        self.figures.mkdir(parents=True, exist_ok=True)
+        self.metrics: dict = {}
+
+    def figure(self, fig, name: str, show: bool = True) -> Path:
+        """Save ``fig`` as figures/<name>.png, show it inline, close it."""
+        path = self.figures / f"{name}.png"
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+        if show:
+            try:
+                from IPython.display import Image, display
+                from .ui import in_jupyter_kernel
+                if in_jupyter_kernel():
+                    display(Image(filename=str(path)))
+            except ImportError:
+                pass
+        plt.close(fig)
+        return path
+
+    def save_metrics(self, metrics: dict | None = None) -> Path:
+        """Merge ``metrics`` into the report's metrics and write metrics.json."""
+        if metrics:
+            self.metrics.update(metrics)
+        path = self.dir / "metrics.json"
+        path.write_text(json.dumps(_clean(self.metrics), indent=2) + "\n")
+        return path
+
+    def checkpoint(self, run: str) -> Path:
+        return self.dir / "checkpoints" / f"{run}.pt"
+
+
+def format_table(rows: dict, digits: int = 3) -> str:
+    """{row name: {column: value}} as an aligned text table, floats rounded (stable in nbval)."""
+    columns = list(dict.fromkeys(c for r in rows.values() for c in r))
+    cell = lambda v: f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+    table = [["run", *columns]] + [[name, *(cell(r.get(c, "")) for c in columns)] for name, r in rows.items()]
+    widths = [max(len(row[k]) for row in table) for k in range(len(table[0]))]
+    return "\n".join("  ".join(v.rjust(w) if k else v.ljust(w) for k, (v, w) in enumerate(zip(row, widths)))
+                     for row in table)

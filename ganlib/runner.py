@@ -1,0 +1,140 @@
+"""Run a lab notebook headlessly with papermill, and index the results.
+
+``run_lab("mnist", "cpu", {"nz": 50})`` checks the parameters (papermill does not),
+executes ``notebooks/mnist.ipynb`` into ``reports/mnist/cpu/`` with the kernel's
+working folder at ``notebooks/``, then writes the HTML next to it. The notebook
+itself writes ``figures/*.png`` and ``metrics.json`` there (``GANLIB_OUT_DIR``).
+``write_index()`` builds ``reports/index.html`` from whatever reports exist.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .labs import LABS, PROFILES, ParameterError, get_lab, load_profile, validate
+from .report import OUT_DIR_ENV
+from .settings import PROJECT_ROOT
+from .ui import HEADLESS_ENV
+
+REPORTS = PROJECT_ROOT / "reports"
+
+
+class NotebookFailed(RuntimeError):
+    pass
+
+
+def resolve_params(lab_id: str, profile: str, overrides: dict | None = None) -> dict:
+    """Profile values, then overrides; every name and value checked."""
+    lab = get_lab(lab_id)
+    params = validate(lab, load_profile(lab, profile))
+    params.update(validate(lab, overrides or {}))
+    return params
+
+
+def run_lab(lab_id: str, profile: str, overrides: dict | None = None, out: str | Path | None = None,
+            verbose: bool = True) -> Path:
+    """Execute the lab's notebook; return the report folder."""
+    params = resolve_params(lab_id, profile, overrides)
+    lab = get_lab(lab_id)
+    out = Path(out) if out else REPORTS / lab_id / profile
+    out.mkdir(parents=True, exist_ok=True)
+    executed = out / f"{lab_id}.ipynb"
+
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    # The kernel inherits this environment: headless progress, output folder, and the
+    # kernel's python found first on PATH (kernel specs may name plain "python").
+    env_backup = dict(os.environ)
+    os.environ[HEADLESS_ENV] = "1"
+    os.environ[OUT_DIR_ENV] = str(out.resolve())
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    t0 = time.perf_counter()
+    error = None
+    try:
+        if verbose:
+            print(f"running {lab.notebook.name} with profile {profile} -> {out}", flush=True)
+        pm.execute_notebook(str(lab.notebook), str(executed), parameters=params, kernel_name="python3",
+                            cwd=str(lab.notebook.parent), progress_bar=False, log_output=False)
+    except PapermillExecutionError as e:
+        error = f"{lab_id} notebook failed in cell {e.exec_count}: {e.ename}: {e.evalue}"
+    finally:
+        os.environ.clear()
+        os.environ.update(env_backup)
+    seconds = time.perf_counter() - t0
+    export_html(executed)
+    (out / "run.json").write_text(json.dumps({
+        "lab": lab_id, "profile": profile, "parameters": params, "seconds": round(seconds, 1),
+        "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"), "ok": error is None,
+    }, indent=2) + "\n")
+    if error:
+        raise NotebookFailed(f"{error} (see {executed})")
+    if verbose:
+        print(f"done in {seconds:.0f} s: {out / (lab_id + '.html')}")
+    return out
+
+
+def export_html(notebook: Path) -> Path:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(notebook, as_version=4))
+    path = notebook.with_suffix(".html")
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def _metrics_table(metrics: dict) -> str:
+    rows = []
+
+    def walk(prefix, value):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else k, v)
+        else:
+            shown = f"{value:.4g}" if isinstance(value, float) else html.escape(str(value))
+            rows.append(f"<tr><td>{html.escape(prefix)}</td><td>{shown}</td></tr>")
+
+    walk("", metrics)
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def write_index(root: Path = REPORTS) -> Path:
+    """reports/index.html: each lab and profile with its link, wall time, key figures and
+    metrics, next to the numbers the original report gave."""
+    parts = ["<!doctype html><meta charset='utf-8'><title>GAN Labs reports</title>",
+             "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
+             "table{border-collapse:collapse;font-size:13px}td{border:1px solid #ccc;padding:2px 6px}"
+             "img{height:180px;margin:4px;border:1px solid #ddd}</style>",
+             "<h1>GAN Labs reports</h1>"]
+    for lab in LABS.values():
+        parts.append(f"<h2>{lab.id}: {html.escape(lab.title)}</h2><p>Reproduces report(s) {lab.reports}.</p>")
+        parts.append("<h3>What the original report gave</h3><table>" + "".join(
+            f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in lab.report_numbers.items())
+            + "</table>")
+        for profile in PROFILES:
+            folder = root / lab.id / profile
+            if not (folder / "run.json").exists():
+                continue
+            run = json.loads((folder / "run.json").read_text())
+            status = "ok" if run.get("ok") else "FAILED"
+            parts.append(f"<h3>profile {profile}: <a href='{lab.id}/{profile}/{lab.id}.html'>report</a> "
+                         f"({status}, wall time {run['seconds']:.0f} s, {run['finished_utc']})</h3>")
+            for fig in lab.key_figures:
+                if (folder / "figures" / f"{fig}.png").exists():
+                    parts.append(f"<a href='{lab.id}/{profile}/figures/{fig}.png'>"
+                                 f"<img src='{lab.id}/{profile}/figures/{fig}.png' alt='{fig}'></a>")
+            if (folder / "metrics.json").exists():
+                parts.append(_metrics_table(json.loads((folder / "metrics.json").read_text())))
+    path = root / "index.html"
+    root.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    return path
+
+
+__all__ = ["run_lab", "write_index", "resolve_params", "NotebookFailed", "ParameterError"]

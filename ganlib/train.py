@@ -1,0 +1,276 @@
+"""One GAN training loop for the labs.
+
+It follows the PyTorch DCGAN tutorial step by step (real and fake batches through D
+separately, as BatchNorm requires; then one G step on the same fakes) and adds what a
+lab needs around it:
+
+* seeded and bitwise repeatable on the CPU (fixed seed, thread count, batch order);
+* per-iteration history and log lines in the tutorial/report format;
+* fixed-noise snapshots every ``snapshot_every`` iterations;
+* atomic checkpoints every ``checkpoint_every`` iterations and exact resume;
+* a clear stop when a loss turns NaN or infinite.
+
+Data is an ``ImageData`` held as uint8 in memory (on the GPU when training there);
+batches are cut by index from a per-epoch permutation, so resuming in mid-epoch needs
+nothing but the iteration number.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .data import ImageData, to_float, to_uint8
+from .settings import pick_device
+from . import ui
+
+STATS = ("Loss_D", "Loss_G", "D_x", "D_G_z1", "D_G_z2")
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite; training stopped before writing a bad checkpoint."""
+
+
+class CheckpointMismatch(ValueError):
+    """A checkpoint was written by a run with another configuration."""
+
+
+@dataclass
+class TrainResult:
+    name: str
+    netG: nn.Module
+    netD: nn.Module
+    num_epochs: int
+    iters_per_epoch: int
+    history: dict = field(default_factory=lambda: {k: [] for k in ("iter", "epoch", "i", *STATS)})
+    snapshots: dict = field(default_factory=dict)   # iteration -> uint8 (n, C, H, W) from fixed noise
+    seconds: float = 0.0                            # training wall time, summed over resumes
+    images_seen: int = 0
+    finished: bool = False
+
+    @property
+    def images_per_s(self) -> float:
+        return self.images_seen / self.seconds if self.seconds > 0 else float("nan")
+
+    def final(self, key: str, last: int = 1) -> float:
+        """Mean of the last ``last`` values of a history column."""
+        values = self.history[key][-last:]
+        return sum(values) / len(values)
+
+    def log_line(self, k: int) -> str:
+        """History row k in the tutorial/report format."""
+        h = self.history
+        return (f"[{h['epoch'][k]}/{self.num_epochs}][{h['i'][k]}/{self.iters_per_epoch}]\t"
+                f"Loss_D: {h['Loss_D'][k]:.4f}\tLoss_G: {h['Loss_G'][k]:.4f}\t"
+                f"D(x): {h['D_x'][k]:.4f}\tD(G(z)): {h['D_G_z1'][k]:.4f} / {h['D_G_z2'][k]:.4f}")
+
+    def log_excerpt(self, last: int = 19) -> str:
+        n = len(self.history["iter"])
+        return "\n".join(self.log_line(k) for k in range(max(0, n - last), n))
+
+
+def _fingerprint(netG, netD, loss, data: ImageData, cfg: dict) -> dict:
+    """What must match for a checkpoint to be resumed (num_epochs may grow)."""
+    arch = hashlib.sha1((repr(netG) + repr(netD)).encode()).hexdigest()[:12]
+    return {"architecture": arch, "loss": type(loss).__name__, "dataset": data.name,
+            "num_images": len(data), "image_shape": list(data.image_shape), **cfg}
+
+
+def _save_atomic(obj, path: Path) -> None:
+    """Write to a temp file in the same folder, then rename: a crash never leaves half a checkpoint."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def _load_checkpoint(path: Path, fingerprint: dict) -> dict:
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:
+        raise CheckpointMismatch(f"checkpoint {path} cannot be read ({type(e).__name__}); "
+                                 "delete it or pass resume=False") from None
+    saved = ckpt.get("fingerprint", {})
+    diff = [k for k in sorted(set(saved) | set(fingerprint)) if saved.get(k) != fingerprint.get(k)]
+    if diff:
+        detail = ", ".join(f"{k}: checkpoint {saved.get(k)!r} vs now {fingerprint.get(k)!r}" for k in diff)
+        raise CheckpointMismatch(f"checkpoint {path} is from another configuration ({detail}); "
+                                 "point checkpoint elsewhere or pass resume=False to start over")
+    return ckpt
+
+
+def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
+    """The shuffled image order of one epoch: a function of (seed, epoch) alone."""
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+
+
+def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: int,
+              num_epochs: int = 5, batch_size: int = 128, lr: float = 2e-4, lr_d: float | None = None,
+              betas: tuple[float, float] = (0.5, 0.999), seed: int = 999, device: str = "cpu",
+              log_every: int = 50, snapshot_every: int = 200, n_fixed: int = 64,
+              checkpoint: str | Path | None = None, checkpoint_every: int = 500, resume: bool = False,
+              stop_after: int | None = None, name: str = "gan", verbose: bool = True,
+              on_snapshot=None) -> TrainResult:
+    """Train netG/netD on ``data`` with ``loss`` (see ``ganlib.losses``); return a ``TrainResult``.
+
+    ``lr`` is G's learning rate and D's too unless ``lr_d`` is given. With ``checkpoint``
+    set, state is written there every ``checkpoint_every`` iterations and at the end;
+    ``resume=True`` continues from it (bitwise as if never stopped). ``stop_after``
+    ends the call after that many iterations in all, as an interruption would.
+    ``on_snapshot(result)`` is called after each snapshot (live panels use it).
+    """
+    dev = pick_device(device)
+    n = len(data)
+    if n < 2:
+        raise ValueError(f"dataset {data.name!r} has {n} image(s); training needs at least 2")
+    batch_size = min(batch_size, n)
+    iters_per_epoch = -(-n // batch_size)
+    if n % batch_size == 1:   # a batch of one image breaks BatchNorm: drop it
+        iters_per_epoch -= 1
+    total = num_epochs * iters_per_epoch
+    cfg = {"nz": nz, "batch_size": batch_size, "lr": lr, "lr_d": lr_d, "betas": list(betas), "seed": seed}
+    fingerprint = _fingerprint(netG, netD, loss, data, cfg)
+
+    torch.manual_seed(seed)   # the global stream feeds dropout and the penalty's epsilons
+    netG.to(dev).train()
+    netD.to(dev).train()
+    optG = torch.optim.Adam(netG.parameters(), lr=lr, betas=betas)
+    optD = torch.optim.Adam(netD.parameters(), lr=lr_d or lr, betas=betas)
+    noise_gen = torch.Generator().manual_seed(seed + 1)
+    fixed_noise = torch.randn(n_fixed, nz, 1, 1, generator=torch.Generator().manual_seed(seed + 2)).to(dev)
+    result = TrainResult(name, netG, netD, num_epochs, iters_per_epoch)
+    start = 0
+
+    checkpoint = Path(checkpoint) if checkpoint else None
+    if checkpoint and resume and checkpoint.exists():
+        ckpt = _load_checkpoint(checkpoint, fingerprint)
+        netG.load_state_dict(ckpt["netG"])
+        netD.load_state_dict(ckpt["netD"])
+        optG.load_state_dict(ckpt["optG"])
+        optD.load_state_dict(ckpt["optD"])
+        noise_gen.set_state(ckpt["noise_rng"])
+        torch.set_rng_state(ckpt["torch_rng"])
+        result.history, result.snapshots = ckpt["history"], ckpt["snapshots"]
+        result.seconds, result.images_seen = ckpt["seconds"], ckpt["images_seen"]
+        start = ckpt["iteration"]
+        if verbose:
+            print(f"[{name}] resumed from {checkpoint.name} at iteration {start}/{total}")
+
+    def save_checkpoint(iteration: int) -> None:
+        if checkpoint:
+            _save_atomic({"fingerprint": fingerprint, "iteration": iteration,
+                          "netG": netG.state_dict(), "netD": netD.state_dict(),
+                          "optG": optG.state_dict(), "optD": optD.state_dict(),
+                          "noise_rng": noise_gen.get_state(), "torch_rng": torch.get_rng_state(),
+                          "history": result.history, "snapshots": result.snapshots,
+                          "seconds": result.seconds, "images_seen": result.images_seen}, checkpoint)
+
+    def take_snapshot(iteration: int) -> None:
+        with torch.no_grad():   # train-mode BatchNorm, as the tutorial samples
+            result.snapshots[iteration] = to_uint8(netG(fixed_noise)).cpu()
+        if on_snapshot is not None:
+            on_snapshot(result)
+
+    images = data.images.to(dev)
+    pending: list[tuple[int, torch.Tensor]] = []   # stats stay on the device until flushed
+
+    def flush() -> None:
+        """Pull pending stats to the host, check them, extend history and print log lines."""
+        if not pending:
+            return
+        values = torch.stack([s for _, s in pending]).cpu()
+        bad = (~torch.isfinite(values)).any(dim=1).nonzero()
+        if len(bad):
+            it, row = pending[int(bad[0])][0], values[int(bad[0])]
+            raise TrainingDiverged(
+                f"[{name}] loss is not finite at epoch {it // iters_per_epoch}, iteration "
+                f"{it % iters_per_epoch} (Loss_D={row[0].item():.4g}, Loss_G={row[1].item():.4g}); "
+                f"training stopped. Lower the learning rate (lr={lr}) or change the loss; "
+                + (f"the last good checkpoint is {checkpoint}" if checkpoint else "no checkpoint was kept"))
+        for (it, _), row in zip(pending, values.tolist()):
+            epoch, i = divmod(it, iters_per_epoch)
+            for key, v in zip(("iter", "epoch", "i", *STATS), (it, epoch, i, *row)):
+                result.history[key].append(v)
+            if verbose and (i % log_every == 0 or i == iters_per_epoch - 1):
+                print(result.log_line(len(result.history["iter"]) - 1))
+        pending.clear()
+
+    if start == 0 and snapshot_every:
+        take_snapshot(0)
+    end = total if stop_after is None else min(total, stop_after)
+    bar = ui.progress(total, desc=name, initial=start)
+    t0 = time.perf_counter()
+    order, order_epoch = None, -1
+    for it in range(start, end):
+        epoch, i = divmod(it, iters_per_epoch)
+        if epoch != order_epoch:
+            order, order_epoch = epoch_order(n, seed, epoch).to(dev), epoch
+        real = to_float(images[order[i * batch_size:(i + 1) * batch_size]])
+        b = real.size(0)
+
+        # (1) Update D: minimise loss.discriminator on a real batch and a fake batch
+        netD.zero_grad(set_to_none=True)
+        out_real = netD(real)
+        noise = torch.randn(b, nz, 1, 1, generator=noise_gen).to(dev)
+        fake = netG(noise)
+        out_fake = netD(fake.detach())
+        errD = loss.discriminator(out_real, out_fake) + loss.penalty(netD, real, fake.detach())
+        errD.backward()
+        optD.step()
+
+        # (2) Update G: minimise loss.generator on the same fakes, through the updated D
+        netG.zero_grad(set_to_none=True)
+        out_fake2 = netD(fake)
+        errG = loss.generator(out_fake2)
+        errG.backward()
+        optG.step()
+
+        with torch.no_grad():
+            pending.append((it, torch.stack([errD, errG, loss.score(out_real).mean(),
+                                             loss.score(out_fake).mean(), loss.score(out_fake2).mean()])))
+        result.images_seen += b
+        bar.update(1)
+        done = it + 1
+        if done % log_every == 0 or done == end or (checkpoint_every and done % checkpoint_every == 0):
+            flush()
+        if snapshot_every and done % snapshot_every == 0:
+            take_snapshot(done)
+        if checkpoint_every and done % checkpoint_every == 0 and done != end:
+            result.seconds += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            save_checkpoint(done)
+    bar.close()
+    flush()
+    result.seconds += time.perf_counter() - t0
+    result.finished = end == total
+    if result.finished and snapshot_every and total not in result.snapshots:
+        take_snapshot(total)   # the evolution always ends on the final generator
+    if end > start or not checkpoint or not checkpoint.exists():
+        save_checkpoint(end)
+    return result
+
+
+@torch.no_grad()
+def sample(netG: nn.Module, n: int, nz: int, seed: int = 0, batch_size: int = 250) -> torch.Tensor:
+    """n generated images as uint8 (n, C, H, W), from noise seeded by ``seed``."""
+    gen = torch.Generator().manual_seed(seed)
+    dev = next(netG.parameters()).device
+    out = []
+    for k in range(0, n, batch_size):
+        z = torch.randn(min(batch_size, n - k), nz, 1, 1, generator=gen).to(dev)
+        out.append(to_uint8(netG(z)).cpu())
+    return torch.cat(out)
+
+
+@torch.no_grad()
+def d_scores(netD: nn.Module, loss, images_uint8: torch.Tensor, batch_size: int = 128) -> torch.Tensor:
+    """D's output (as ``loss.score`` reads it) for each image, in batches of real-only or fake-only
+    images, as D sees them in training."""
+    dev = next(netD.parameters()).device
+    return torch.cat([loss.score(netD(to_float(images_uint8[k:k + batch_size].to(dev)))).cpu()
+                      for k in range(0, len(images_uint8), batch_size)])

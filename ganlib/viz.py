@@ -1,0 +1,138 @@
+"""Figures of the labs: image grids, loss and D-output curves, D-output histograms.
+
+Every function returns a matplotlib Figure; ``Report.figure`` saves it as a PNG and
+shows it. ``LivePanel`` redraws a grid and the loss curves during training, in
+JupyterLab only (headless runs keep static PNGs).
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import torch
+from torchvision.utils import make_grid
+
+from . import ui
+
+
+def grid_image(images_uint8: torch.Tensor, nrow: int = 8, padding: int = 2):
+    """uint8 (N, C, H, W) -> an (H', W', C) array tiled by torchvision's make_grid."""
+    grid = make_grid(images_uint8, nrow=nrow, padding=padding, pad_value=255)
+    return grid.permute(1, 2, 0).numpy()
+
+
+def show_grid(images_uint8: torch.Tensor, title: str = "", nrow: int = 8, ax=None, size: float = 4.0):
+    """One grid of images, axes off."""
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(size, size))
+    ax.imshow(grid_image(images_uint8, nrow), cmap="gray" if images_uint8.size(1) == 1 else None)
+    ax.set_title(title)
+    ax.axis("off")
+    return fig or ax.figure
+
+
+def grids_side_by_side(named_images: dict, nrow: int = 8, size: float = 3.6):
+    """Several grids in one row, titled by their keys."""
+    fig, axes = plt.subplots(1, len(named_images), figsize=(size * len(named_images), size), squeeze=False)
+    for ax, (title, images) in zip(axes[0], named_images.items()):
+        show_grid(images, title, nrow, ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def snapshot_strip(snapshots: dict, n: int = 16, nrow: int = 4, max_panels: int = 6, title: str = ""):
+    """The fixed-noise samples at chosen iterations, left to right (the report's Figures 6-7)."""
+    iters = sorted(snapshots)
+    if len(iters) > max_panels:   # keep the first, the last, and evenly spaced ones between
+        step = (len(iters) - 1) / (max_panels - 1)
+        iters = sorted({iters[round(k * step)] for k in range(max_panels)})
+    fig = grids_side_by_side({f"iteration {it}": snapshots[it][:n] for it in iters}, nrow=nrow, size=2.4)
+    if title:
+        fig.suptitle(title)
+        fig.tight_layout()
+    return fig
+
+
+def _smooth(values, window: int):
+    if window <= 1 or len(values) < window:
+        return values
+    t = torch.tensor(values, dtype=torch.float64)
+    kernel = torch.ones(window, dtype=torch.float64) / window
+    return torch.nn.functional.conv1d(t.view(1, 1, -1), kernel.view(1, 1, -1)).view(-1).tolist()
+
+
+def loss_curves(histories: dict, smooth: int = 1, ax=None):
+    """Loss_D and Loss_G over iterations for each named history (the tutorial's figure)."""
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 3.5))
+    for name, h in histories.items():
+        for key, style in (("Loss_D", "-"), ("Loss_G", "--")):
+            ys = _smooth(h[key], smooth)
+            ax.plot(h["iter"][len(h[key]) - len(ys):], ys, style, label=f"{name} {key}")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("loss")
+    ax.legend(fontsize=8)
+    ax.set_title("Generator and discriminator loss during training")
+    return fig or ax.figure
+
+
+def d_output_curves(histories: dict, smooth: int = 1):
+    """D(x) and D(G(z)) (after the D step) over iterations, one panel per history; 0.5 marked."""
+    fig, axes = plt.subplots(1, len(histories), figsize=(4.5 * len(histories), 3.2), squeeze=False,
+                             sharey=True)
+    for ax, (name, h) in zip(axes[0], histories.items()):
+        for key, label in (("D_x", "D(x)"), ("D_G_z1", "D(G(z))")):
+            ys = _smooth(h[key], smooth)
+            ax.plot(h["iter"][len(h[key]) - len(ys):], ys, label=label)
+        ax.axhline(0.5, color="gray", lw=0.8, ls=":")
+        ax.set_title(name)
+        ax.set_xlabel("iteration")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def d_histograms(scores: dict, bins: int = 40, xlabel: str = "D output"):
+    """Histograms of D's output on real vs fake images, one panel per model (report 004)."""
+    fig, axes = plt.subplots(1, len(scores), figsize=(4.2 * len(scores), 3.0), squeeze=False)
+    for ax, (name, (real, fake)) in zip(axes[0], scores.items()):
+        lo = float(min(real.min(), fake.min()))
+        hi = float(max(real.max(), fake.max()))
+        ax.hist(real.numpy(), bins=bins, range=(lo, hi), alpha=0.6, label="real", density=True)
+        ax.hist(fake.numpy(), bins=bins, range=(lo, hi), alpha=0.6, label="fake", density=True)
+        ax.set_title(name)
+        ax.set_xlabel(xlabel)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+class LivePanel:
+    """Latest fixed-noise grid and the loss curves, redrawn at each snapshot in JupyterLab.
+
+    Pass ``panel.update`` as ``on_snapshot`` to ``train_gan``. Headless it does nothing.
+    """
+
+    def __init__(self, title: str = ""):
+        self.title = title
+        self.out = None
+        if ui.is_interactive():
+            import ipywidgets as widgets
+            from IPython.display import display
+            self.out = widgets.Output()
+            display(self.out)
+
+    def update(self, result) -> None:
+        if self.out is None:
+            return
+        from IPython.display import display
+        it = max(result.snapshots)
+        fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1, 1.8]})
+        show_grid(result.snapshots[it][:36], f"{self.title} iteration {it}", nrow=6, ax=a)
+        if result.history["iter"]:
+            loss_curves({self.title: result.history}, ax=b)
+        fig.tight_layout()
+        with self.out:
+            self.out.clear_output(wait=True)
+            display(fig)
+        plt.close(fig)

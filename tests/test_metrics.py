@@ -1,0 +1,49 @@
+import math
+
+import pytest
+import torch
+
+from ganlib import judges, metrics
+from ganlib.data import load_mnist
+
+
+@pytest.fixture(scope="module")
+def judge():
+    return judges.load_mnist_judge()
+
+
+def test_judge_beats_98_percent_on_held_out_embedded_digits(judge):
+    _, heldout = judges.mnist_judge_splits()
+    assert judges.accuracy(judge, heldout) >= 0.98
+
+
+def test_judge_beats_98_percent_on_the_official_mnist_test_set(judge, full_mnist_root):
+    test = load_mnist(full_mnist_root, train=False, download=False)
+    assert len(test) == 10000
+    assert judges.accuracy(judge, test) >= 0.98
+
+
+def test_frechet_distance_floor_and_noise(judge):
+    reference, heldout = judges.mnist_judge_splits()
+    floor = metrics.frechet_distance(judge, reference.images, heldout.images)
+    noise = torch.randint(0, 256, (1000, 1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    assert 0 < floor < 0.05 * metrics.frechet_distance(judge, reference.images, noise)
+
+
+def test_confidence_and_coverage_by_hand():
+    uniform = torch.eye(10).repeat(3, 1)                     # each digit 3 times, p = 1
+    assert metrics.judge_confidence(uniform) == 1.0
+    assert metrics.class_coverage(uniform) == pytest.approx(1.0)
+    one_digit = torch.zeros(30, 10)
+    one_digit[:, 7] = 0.8
+    one_digit[:, 1] = 0.2
+    assert metrics.judge_confidence(one_digit) == 0.0        # 0.8 < 0.9
+    assert metrics.class_coverage(one_digit) == 0.0          # mode collapse
+    two = torch.eye(10)[[0, 1] * 5]
+    assert metrics.class_coverage(two) == pytest.approx(math.log(2) / math.log(10))
+
+
+def test_histogram_overlap():
+    a = torch.linspace(0, 1, 100)
+    assert metrics.histogram_overlap(a, a) == pytest.approx(1.0)
+    assert metrics.histogram_overlap(torch.zeros(50), torch.ones(50)) == 0.0

@@ -1,0 +1,40 @@
+import pytest
+import torch
+
+from ganlib.nets import IMAGE_SIZES, define_D, define_G
+
+
+@pytest.mark.parametrize("size", IMAGE_SIZES)
+@pytest.mark.parametrize("nc", [1, 3])
+def test_dcgan_maps_noise_to_images_and_images_to_logits(size, nc):
+    netG = define_G("dcgan", nz=20, ngf=8, nc=nc, image_size=size)
+    netD = define_D("dcgan", ndf=8, nc=nc, image_size=size)
+    fake = netG(torch.randn(5, 20, 1, 1))
+    assert fake.shape == (5, nc, size, size)
+    assert fake.min() >= -1 and fake.max() <= 1            # tanh range
+    assert netD(fake).shape == (5,)                        # one logit per image
+
+
+@pytest.mark.parametrize("size", IMAGE_SIZES)
+def test_mlp_gan_at_every_size(size):
+    netG = define_G("mlp", nz=16, nc=1, image_size=size, hidden=32)
+    netD = define_D("mlp", nc=1, image_size=size)
+    fake = netG(torch.randn(4, 16))
+    assert fake.shape == (4, 1, size, size)
+    assert fake.abs().max() <= 1
+    assert netD(fake).shape == (4,)
+
+
+def test_tutorial_init_and_report_sizes():
+    netG = define_G("dcgan", nz=100, ngf=64, nc=3, image_size=64)
+    conv = netG.main[0]
+    assert abs(conv.weight.std().item() - 0.02) < 0.002     # N(0, 0.02)
+    mlp = define_G("mlp", nz=100, nc=1, image_size=28)      # report 004: 4 x 4096
+    assert [m.out_features for m in mlp.main if isinstance(m, torch.nn.Linear)] == [4096] * 4 + [784]
+
+
+def test_unknown_names_and_sizes_are_clear_errors():
+    with pytest.raises(ValueError, match="unknown generator 'resnet'"):
+        define_G("resnet")
+    with pytest.raises(ValueError, match="image_size must be one of"):
+        define_D("dcgan", image_size=48)

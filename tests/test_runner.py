@@ -1,0 +1,68 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ganlib.labs import LABS, PROFILES, ParameterError, get_lab, load_profile, notebook_defaults, parse_value, validate
+from ganlib.runner import resolve_params, write_index
+
+
+def ganlib(*args):
+    return subprocess.run([sys.executable, "-m", "ganlib", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "mnist", "-p", "nz", "-5"], "error: parameter nz must be an integer >= 1, got -5"),
+    (["run", "mnist", "-p", "dataset", "nope"], "error: parameter dataset must be one of mnist10k, mnist, got 'nope'"),
+    (["run", "mnist", "-p", "no_such_param", "1"], "error: unknown parameter 'no_such_param' for lab mnist; valid: dataset,"),
+    (["run", "mnist", "--profile", "nope"], "error: unknown profile 'nope'; choose from smoke, cpu, full"),
+    (["run", "nope"], "error: unknown lab 'nope'; choose from mnist"),
+    (["run", "mnist", "-p", "lr", "fast"], "error: parameter lr must be a number >= 0, got 'fast'"),
+    (["run", "mnist", "-p", "latent_sizes", "[100, 0]"], "error: parameter latent_sizes[1] must be an integer >= 1, got 0"),
+])
+def test_bad_input_is_one_clear_line_before_any_kernel_starts(args, message, tmp_path):
+    res = ganlib(*args, "--out", str(tmp_path / "out"))
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines() == [res.stderr.strip()]      # one line, no traceback
+    assert res.stderr.startswith(message)
+    assert not (tmp_path / "out").exists()                             # nothing started
+
+
+def test_values_are_read_as_yaml():
+    assert parse_value("5") == 5 and parse_value("[100, 200]") == [100, 200]
+    assert parse_value("true") is True and parse_value("null") is None
+    assert validate(get_lab("mnist"), {"lr": parse_value("1e-4")}) == {"lr": 1e-4}
+    assert validate(get_lab("mnist"), {"lr": 1}) == {"lr": 1.0}
+    with pytest.raises(ParameterError, match="must be true or false"):
+        validate(get_lab("mnist"), {"resume": 1})
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_profiles_are_valid_and_cpu_is_the_notebook_default(lab):
+    lab = get_lab(lab)
+    defaults = notebook_defaults(lab)
+    assert set(defaults) == set(lab.params), "the notebook's parameters cell and ganlib.labs disagree"
+    validate(lab, defaults)
+    assert load_profile(lab, "cpu") == defaults
+    for profile in PROFILES:
+        resolve_params(lab.id, profile)
+
+
+def test_labs_lists_parameters_and_defaults():
+    res = ganlib("labs")
+    assert res.returncode == 0
+    assert "mnist:" in res.stdout and "latent_sizes = [100, 200]" in res.stdout
+
+
+def test_index_links_reports_figures_and_original_numbers(tmp_path):
+    folder = tmp_path / "mnist" / "smoke"
+    (folder / "figures").mkdir(parents=True)
+    (folder / "figures" / "study1_samples.png").write_bytes(b"png")
+    (folder / "metrics.json").write_text(json.dumps({"frechet_floor": 12.5, "runs": {"dcgan_nz100": {"seconds": 3.0}}}))
+    (folder / "run.json").write_text(json.dumps({"seconds": 42.0, "finished_utc": "2026-11-23", "ok": True}))
+    page = write_index(tmp_path).read_text()
+    assert "mnist/smoke/mnist.html" in page and "wall time 42 s" in page
+    assert "mnist/smoke/figures/study1_samples.png" in page
+    assert "runs.dcgan_nz100.seconds" in page and "frechet_floor" in page
+    assert "Loss_D 0.8812" in page                                       # report 001's own numbers

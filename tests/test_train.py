@@ -1,0 +1,76 @@
+import re
+
+import pytest
+import torch
+
+from ganlib.data import load_mnist10k
+from ganlib.losses import VanillaLoss
+from ganlib.nets import define_D, define_G
+from ganlib.settings import seed_everything
+from ganlib.train import CheckpointMismatch, TrainingDiverged, d_scores, sample, train_gan
+
+DIGITS = load_mnist10k(max_images=200)
+ARGS = dict(nz=8, num_epochs=2, batch_size=32, log_every=3, snapshot_every=4, verbose=False)
+
+
+def tiny_gan(arch="dcgan"):
+    seed_everything(0, num_threads=2)
+    return define_G(arch, nz=8, ngf=4, nc=1, image_size=28, hidden=16), define_D(arch, ndf=4, nc=1, image_size=28)
+
+
+def assert_same_state(a, b):
+    for (k, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert torch.equal(x, y), k
+
+
+@pytest.mark.parametrize("arch", ["dcgan", "mlp"])   # mlp: dropout draws from the global RNG
+def test_stopped_and_resumed_run_ends_bitwise_equal(tmp_path, arch):
+    whole = train_gan(*tiny_gan(arch), DIGITS, VanillaLoss(), **ARGS)
+
+    ckpt = tmp_path / "run.pt"
+    first = train_gan(*tiny_gan(arch), DIGITS, VanillaLoss(), checkpoint=ckpt, checkpoint_every=5,
+                      stop_after=9, **ARGS)          # stopped in mid-epoch, between checkpoints
+    assert not first.finished and len(first.history["iter"]) == 9
+    resumed = train_gan(*tiny_gan(arch), DIGITS, VanillaLoss(), checkpoint=ckpt, resume=True, **ARGS)
+
+    assert resumed.finished
+    assert resumed.history == whole.history
+    assert sorted(resumed.snapshots) == sorted(whole.snapshots)
+    assert all(torch.equal(resumed.snapshots[k], whole.snapshots[k]) for k in whole.snapshots)
+    assert_same_state(resumed.netG, whole.netG)
+    assert_same_state(resumed.netD, whole.netD)
+
+
+def test_checkpoint_is_written_atomically_and_refuses_another_configuration(tmp_path):
+    ckpt = tmp_path / "run.pt"
+    train_gan(*tiny_gan(), DIGITS, VanillaLoss(), checkpoint=ckpt, **ARGS)
+    assert ckpt.exists() and not list(tmp_path.glob("*.tmp"))
+    before = ckpt.read_bytes()
+    with pytest.raises(CheckpointMismatch, match=r"another configuration \(batch_size: checkpoint 32 vs now 16"):
+        train_gan(*tiny_gan(), DIGITS, VanillaLoss(), checkpoint=ckpt, resume=True, **{**ARGS, "batch_size": 16})
+    assert ckpt.read_bytes() == before            # nothing already written is lost
+
+
+def test_nan_loss_stops_with_a_clear_message():
+    with pytest.raises(TrainingDiverged, match=r"loss is not finite at epoch 0, iteration \d+.*Lower the learning rate"):
+        train_gan(*tiny_gan(), DIGITS, VanillaLoss(), **{**ARGS, "verbose": False}, lr=1e30)
+
+
+def test_log_lines_in_the_report_format(capsys):
+    run = train_gan(*tiny_gan(), DIGITS, VanillaLoss(), **{**ARGS, "verbose": True})
+    lines = capsys.readouterr().out.splitlines()
+    fmt = r"\[\d+/2\]\[\d+/7\]\tLoss_D: \d+\.\d{4}\tLoss_G: \d+\.\d{4}\tD\(x\): \d\.\d{4}\tD\(G\(z\)\): \d\.\d{4} / \d\.\d{4}"
+    assert lines[0].startswith("[0/2][0/7]") and all(re.fullmatch(fmt, line) for line in lines)
+    assert len(run.history["Loss_D"]) == 14                     # every iteration kept
+    assert sorted(run.snapshots) == [0, 4, 8, 12, 14]           # every 4 iterations, and the end
+    assert run.snapshots[14].dtype == torch.uint8 and run.snapshots[14].shape == (64, 1, 28, 28)
+    assert run.images_per_s > 0
+
+
+def test_sample_and_d_scores():
+    netG, netD = tiny_gan()
+    fakes = sample(netG, 10, nz=8, seed=1)
+    assert fakes.shape == (10, 1, 28, 28) and fakes.dtype == torch.uint8
+    assert torch.equal(fakes, sample(netG, 10, nz=8, seed=1))
+    scores = d_scores(netD, VanillaLoss(), fakes, batch_size=4)
+    assert scores.shape == (10,) and ((scores >= 0) & (scores <= 1)).all()
