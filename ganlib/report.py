@@ -37,7 +37,7 @@ class Report:
         self.figures.mkdir(parents=True, exist_ok=True)
         self.metrics: dict = {}
 
-    def figure(self, fig, name: str, show: bool = True) -> Path:
+    def figure(self, fig, name: str, show: bool = True) -> None:
         """Save ``fig`` as figures/<name>.png, show it inline, close it."""
         path = self.figures / f"{name}.png"
         fig.savefig(path, dpi=100, bbox_inches="tight")
@@ -50,7 +50,6 @@ class Report:
             except ImportError:
                 pass
         plt.close(fig)
-        return path
 
     def save_metrics(self, metrics: dict | None = None) -> Path:
         """Merge ``metrics`` into the report's metrics and write metrics.json."""
