@@ -2,7 +2,7 @@
 VENV    ?= .venv
 PYTHON  ?= python3
 PROFILE ?= cpu
-LABS    ?= mnist
+LABS    ?= mnist cgan
 BIN     := $(VENV)/bin
 PY      := $(BIN)/python
 # Kernels started by papermill and nbval must find the venv's python first.
@@ -38,9 +38,10 @@ golden: venv
 		cp build/golden/$$lab/$$lab.ipynb tests/notebooks/$$lab.ipynb || exit 1; \
 	done
 
-# Retrain the digit judge (weights cached in data/judges/).
+# Retrain the judges (weights cached in data/judges/).
 judge: venv
 	$(PY) -m ganlib judge train mnist
+	$(PY) -m ganlib judge train iclevr
 
 clean:
 	rm -rf build reports/*/smoke reports/*/interactive

@@ -1,4 +1,4 @@
-"""Command line: ``python -m ganlib {labs,run,reports,index,judge} ...``."""
+"""Command line: ``python -m ganlib {labs,run,reports,index,judge,data} ...``."""
 from __future__ import annotations
 
 import argparse
@@ -48,11 +48,27 @@ def cmd_index(args) -> None:
 
 
 def cmd_judge(args) -> None:
-    from .judges import train_mnist_judge
+    from . import judges
 
-    if args.what != "mnist":
-        raise ParameterError(f"unknown judge {args.what!r}; choose from mnist")
-    train_mnist_judge(num_epochs=args.epochs)
+    trainers = {"mnist": judges.train_mnist_judge, "iclevr": judges.train_iclevr_judge}
+    if args.what not in trainers:
+        raise ParameterError(f"unknown judge {args.what!r}; choose from {', '.join(trainers)}")
+    kwargs = {"num_epochs": args.epochs} if args.epochs else {}
+    trainers[args.what](**kwargs)
+
+
+def cmd_data_scenes(args) -> None:
+    import time
+    from .data import DataError
+    from .iclevr import write_scenes
+
+    t0 = time.perf_counter()
+    try:
+        out = write_scenes(args.out, labels_dir=args.labels, size=args.size, seed=args.seed,
+                           limit=args.limit, workers=args.workers)
+    except DataError as e:
+        raise ParameterError(str(e)) from None
+    print(f"wrote {out} in {time.perf_counter() - t0:.0f} s")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,11 +92,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("index", help="write reports/index.html from existing reports").set_defaults(func=cmd_index)
 
-    judge = sub.add_parser("judge", help="train a judge: `judge train mnist`")
+    judge = sub.add_parser("judge", help="train a judge: `judge train mnist|iclevr`")
     judge.add_argument("action", choices=["train"])
     judge.add_argument("what")
-    judge.add_argument("--epochs", type=int, default=8)
+    judge.add_argument("--epochs", type=int, help="training epochs (default: the judge's own)")
     judge.set_defaults(func=cmd_judge)
+
+    from .iclevr import LABELS_DIR
+    data = sub.add_parser("data", help="datasets: `data scenes --out DIR`")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    scenes = data_sub.add_parser("scenes", help="render the i-CLEVR stand-in in the i-CLEVR layout")
+    scenes.add_argument("--out", required=True, help="folder to create")
+    scenes.add_argument("--labels", default=str(LABELS_DIR),
+                        help="folder with objects.json, train.json, test.json, new_test.json")
+    scenes.add_argument("--size", type=int, default=64)
+    scenes.add_argument("--seed", type=int, default=0)
+    scenes.add_argument("--limit", type=int, help="render only the first N files of train.json")
+    scenes.add_argument("--workers", type=int, default=2)
+    scenes.set_defaults(func=cmd_data_scenes)
     return parser
 
 

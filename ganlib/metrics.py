@@ -85,3 +85,22 @@ def histogram_overlap(a: torch.Tensor, b: torch.Tensor, bins: int = 40) -> float
     p = torch.histc(a.float(), bins, lo, hi) / len(a)
     q = torch.histc(b.float(), bins, lo, hi) / len(b)
     return float(torch.minimum(p, q).sum())
+
+
+def topk_accuracy(scores: torch.Tensor, labels: torch.Tensor) -> float:
+    """The i-CLEVR lab's accuracy: for each image, take its k highest scores, k = its number of
+    true labels, and count those among the true labels; accuracy = hits / all true labels."""
+    hits, total = 0, 0
+    for s, y in zip(scores, labels):
+        k = int(y.sum().item())
+        hits += int(y[s.topk(k).indices].sum().item())
+        total += k
+    return hits / total
+
+
+def pixel_diversity(images_uint8: torch.Tensor) -> float:
+    """Mean absolute difference between all pairs of images, in [0, 1]: near 0 when a
+    generator gives (almost) the same image whatever its noise (mode collapse)."""
+    x = images_uint8.float().flatten(1) / 255
+    n = len(x)
+    return float(torch.cdist(x, x, p=1).sum() / (n * (n - 1) * x.size(1)))

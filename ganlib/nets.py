@@ -3,6 +3,9 @@
 * ``DCGANGenerator`` / ``DCGANDiscriminator``: the PyTorch DCGAN tutorial networks at
   28, 32 or 64 px. The discriminator returns logits; the losses apply the sigmoid.
 * ``MLPGenerator`` / ``MLPDiscriminator``: the fully connected GAN of report 004.
+* ``ConditionalGenerator`` / ``ConditionalDiscriminator``: report 002's conditional DCGAN,
+  the condition (a multi-hot vector) projected to S*S values and fed to G with z and to D
+  as a 4th image channel. Conditional networks take ``(input, condition)``.
 
 ``define_G(name, ...)`` and ``define_D(name, ...)`` build them by name, with the
 tutorial's weight initialisation.
@@ -29,10 +32,13 @@ def _up(cin: int, cout: int, k: int, s: int, p: int) -> list[nn.Module]:
     return [nn.ConvTranspose2d(cin, cout, k, s, p, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True)]
 
 
-def _down(cin: int, cout: int, k: int, s: int, p: int, bn: bool = True) -> list[nn.Module]:
+NORMS = {"batch": nn.BatchNorm2d, "instance": lambda c: nn.InstanceNorm2d(c, affine=True), "none": None}
+
+
+def _down(cin: int, cout: int, k: int, s: int, p: int, norm: str = "batch") -> list[nn.Module]:
     layers: list[nn.Module] = [nn.Conv2d(cin, cout, k, s, p, bias=False)]
-    if bn:
-        layers.append(nn.BatchNorm2d(cout))
+    if NORMS[norm] is not None:
+        layers.append(NORMS[norm](cout))
     return layers + [nn.LeakyReLU(0.2, inplace=True)]
 
 
@@ -77,31 +83,34 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
-    """image (nc x S x S) -> one logit per image (N,). No BatchNorm on the first layer, as in the paper."""
+    """image (nc x S x S) -> one logit per image (N,). No normalisation on the first layer, as in
+    the paper; ``norm='instance'`` (or 'none') for WGAN-GP critics, whose penalty is per sample."""
 
-    def __init__(self, ndf: int = 64, nc: int = 3, image_size: int = 64):
+    def __init__(self, ndf: int = 64, nc: int = 3, image_size: int = 64, norm: str = "batch"):
         super().__init__()
         _check_size(image_size)
+        if norm not in NORMS:
+            raise ValueError(f"unknown norm {norm!r}; choose from {sorted(NORMS)}")
         if image_size == 64:
             layers = [
-                *_down(nc, ndf, 4, 2, 1, bn=False),  # (ndf) x 32 x 32
-                *_down(ndf, ndf * 2, 4, 2, 1),       # (ndf*2) x 16 x 16
-                *_down(ndf * 2, ndf * 4, 4, 2, 1),   # (ndf*4) x 8 x 8
-                *_down(ndf * 4, ndf * 8, 4, 2, 1),   # (ndf*8) x 4 x 4
+                *_down(nc, ndf, 4, 2, 1, norm="none"),   # (ndf) x 32 x 32
+                *_down(ndf, ndf * 2, 4, 2, 1, norm),       # (ndf*2) x 16 x 16
+                *_down(ndf * 2, ndf * 4, 4, 2, 1, norm),   # (ndf*4) x 8 x 8
+                *_down(ndf * 4, ndf * 8, 4, 2, 1, norm),   # (ndf*8) x 4 x 4
                 nn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False),  # 1 x 1 x 1
             ]
         elif image_size == 32:
             layers = [
-                *_down(nc, ndf, 4, 2, 1, bn=False),  # (ndf) x 16 x 16
-                *_down(ndf, ndf * 2, 4, 2, 1),       # (ndf*2) x 8 x 8
-                *_down(ndf * 2, ndf * 4, 4, 2, 1),   # (ndf*4) x 4 x 4
+                *_down(nc, ndf, 4, 2, 1, norm="none"),   # (ndf) x 16 x 16
+                *_down(ndf, ndf * 2, 4, 2, 1, norm),       # (ndf*2) x 8 x 8
+                *_down(ndf * 2, ndf * 4, 4, 2, 1, norm),   # (ndf*4) x 4 x 4
                 nn.Conv2d(ndf * 4, 1, 4, 1, 0, bias=False),  # 1 x 1 x 1
             ]
         else:
             layers = [
-                *_down(nc, ndf, 4, 2, 1, bn=False),  # (ndf) x 14 x 14
-                *_down(ndf, ndf * 2, 4, 2, 1),       # (ndf*2) x 7 x 7
-                *_down(ndf * 2, ndf * 4, 3, 2, 1),   # (ndf*4) x 4 x 4
+                *_down(nc, ndf, 4, 2, 1, norm="none"),   # (ndf) x 14 x 14
+                *_down(ndf, ndf * 2, 4, 2, 1, norm),       # (ndf*2) x 7 x 7
+                *_down(ndf * 2, ndf * 4, 3, 2, 1, norm),   # (ndf*4) x 4 x 4
                 nn.Conv2d(ndf * 4, 1, 4, 1, 0, bias=False),  # 1 x 1 x 1
             ]
         self.main = nn.Sequential(*layers)
@@ -146,29 +155,72 @@ class MLPDiscriminator(nn.Module):
         return self.main(x).view(-1)
 
 
-GENERATORS = {"dcgan": DCGANGenerator, "mlp": MLPGenerator}
-DISCRIMINATORS = {"dcgan": DCGANDiscriminator, "mlp": MLPDiscriminator}
+class ConditionalGenerator(nn.Module):
+    """Report 002's G: (z, condition) -> image. The condition (num_classes, multi-hot) goes
+    through Linear(num_classes, S*S) + ReLU and is stacked onto z as extra input channels."""
+
+    def __init__(self, nz: int = 100, ngf: int = 64, nc: int = 3, image_size: int = 64,
+                 num_classes: int = 24):
+        super().__init__()
+        self.nz, self.num_classes = nz, num_classes
+        self.embed = nn.Sequential(nn.Linear(num_classes, image_size * image_size), nn.ReLU(True))  # S*S
+        self.main = DCGANGenerator(nz + image_size * image_size, ngf, nc, image_size)  # nc x S x S
+
+    def forward(self, z: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        return self.main(torch.cat([z.view(z.size(0), self.nz), self.embed(condition)], 1))
+
+
+class ConditionalDiscriminator(nn.Module):
+    """Report 002's D: (image, condition) -> logit. The condition goes through
+    Linear(num_classes, S*S) + LeakyReLU and joins the image as a 4th channel."""
+
+    def __init__(self, ndf: int = 64, nc: int = 3, image_size: int = 64, num_classes: int = 24,
+                 norm: str = "batch"):
+        super().__init__()
+        self.num_classes, self.image_size = num_classes, image_size
+        self.embed = nn.Sequential(nn.Linear(num_classes, image_size * image_size), nn.LeakyReLU())  # S*S
+        self.main = DCGANDiscriminator(ndf, nc + 1, image_size, norm)      # (nc+1) x S x S -> (N,)
+
+    def forward(self, x: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        plane = self.embed(condition).view(x.size(0), 1, self.image_size, self.image_size)
+        return self.main(torch.cat([x, plane], 1))
+
+
+def is_conditional(net: nn.Module) -> bool:
+    """Whether a network takes a condition as its second input."""
+    return isinstance(net, (ConditionalGenerator, ConditionalDiscriminator))
+
+
+GENERATORS = {"dcgan": DCGANGenerator, "mlp": MLPGenerator, "cdcgan": ConditionalGenerator}
+DISCRIMINATORS = {"dcgan": DCGANDiscriminator, "mlp": MLPDiscriminator, "cdcgan": ConditionalDiscriminator}
 
 
 def define_G(name: str, nz: int = 100, ngf: int = 64, nc: int = 3, image_size: int = 64,
-             hidden: int = 4096) -> nn.Module:
-    """Build a generator by name ('dcgan' or 'mlp') with the tutorial's weight init."""
+             hidden: int = 4096, num_classes: int = 24) -> nn.Module:
+    """Build a generator by name ('dcgan', 'mlp' or 'cdcgan') with the tutorial's weight init."""
     if name == "dcgan":
         net = DCGANGenerator(nz=nz, ngf=ngf, nc=nc, image_size=image_size)
     elif name == "mlp":
         net = MLPGenerator(nz=nz, hidden=hidden, nc=nc, image_size=image_size)
+    elif name == "cdcgan":
+        net = ConditionalGenerator(nz=nz, ngf=ngf, nc=nc, image_size=image_size, num_classes=num_classes)
     else:
         raise ValueError(f"unknown generator {name!r}; choose from {sorted(GENERATORS)}")
     net.apply(weights_init)
     return net
 
 
-def define_D(name: str, ndf: int = 64, nc: int = 3, image_size: int = 64) -> nn.Module:
-    """Build a discriminator by name ('dcgan' or 'mlp') with the tutorial's weight init."""
+def define_D(name: str, ndf: int = 64, nc: int = 3, image_size: int = 64, norm: str = "batch",
+             num_classes: int = 24) -> nn.Module:
+    """Build a discriminator by name ('dcgan', 'mlp' or 'cdcgan') with the tutorial's weight init;
+    ``norm`` ('batch', 'instance', 'none') applies to the convolutional ones."""
     if name == "dcgan":
-        net = DCGANDiscriminator(ndf=ndf, nc=nc, image_size=image_size)
+        net = DCGANDiscriminator(ndf=ndf, nc=nc, image_size=image_size, norm=norm)
     elif name == "mlp":
         net = MLPDiscriminator(nc=nc, image_size=image_size)
+    elif name == "cdcgan":
+        net = ConditionalDiscriminator(ndf=ndf, nc=nc, image_size=image_size, num_classes=num_classes,
+                                       norm=norm)
     else:
         raise ValueError(f"unknown discriminator {name!r}; choose from {sorted(DISCRIMINATORS)}")
     net.apply(weights_init)

@@ -97,7 +97,10 @@ def _metrics_table(metrics: dict) -> str:
             for k, v in value.items():
                 walk(f"{prefix}.{k}" if prefix else k, v)
         else:
-            shown = f"{value:.4g}" if isinstance(value, float) else html.escape(str(value))
+            if isinstance(value, list):
+                shown = ", ".join(f"{v:.4g}" if isinstance(v, float) else html.escape(str(v)) for v in value)
+            else:
+                shown = f"{value:.4g}" if isinstance(value, float) else html.escape(str(value))
             rows.append(f"<tr><td>{html.escape(prefix)}</td><td>{shown}</td></tr>")
 
     walk("", metrics)

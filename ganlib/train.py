@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from .data import ImageData, to_float, to_uint8
+from .nets import is_conditional
 from .settings import pick_device
 from . import ui
 
@@ -115,7 +116,8 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
               log_every: int = 50, snapshot_every: int = 200, n_fixed: int = 64,
               checkpoint: str | Path | None = None, checkpoint_every: int = 500, resume: bool = False,
               stop_after: int | None = None, name: str = "gan", verbose: bool = True,
-              on_snapshot=None) -> TrainResult:
+              on_snapshot=None, d_steps: int = 1, g_steps: int = 1,
+              fixed_condition: torch.Tensor | None = None) -> TrainResult:
     """Train netG/netD on ``data`` with ``loss`` (see ``ganlib.losses``); return a ``TrainResult``.
 
     ``lr`` is G's learning rate and D's too unless ``lr_d`` is given. With ``checkpoint``
@@ -123,6 +125,12 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
     ``resume=True`` continues from it (bitwise as if never stopped). ``stop_after``
     ends the call after that many iterations in all, as an interruption would.
     ``on_snapshot(result)`` is called after each snapshot (live panels use it).
+
+    Each iteration takes one real batch and makes ``d_steps`` D updates (n_critic of WGAN-GP;
+    each with fresh noise), then ``g_steps`` G updates (the first on the last D step's fakes,
+    as in the tutorial, the others on fresh noise). Conditional networks (``nets.is_conditional``)
+    get each image's row of ``data.labels`` as their condition; snapshots of a conditional G
+    use ``fixed_condition`` (one row per image).
     """
     dev = pick_device(device)
     n = len(data)
@@ -133,7 +141,14 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
     if n % batch_size == 1:   # a batch of one image breaks BatchNorm: drop it
         iters_per_epoch -= 1
     total = num_epochs * iters_per_epoch
-    cfg = {"nz": nz, "batch_size": batch_size, "lr": lr, "lr_d": lr_d, "betas": list(betas), "seed": seed}
+    g_cond, d_cond = is_conditional(netG), is_conditional(netD)
+    if (g_cond or d_cond) and (data.labels is None or data.labels.dim() != 2):
+        raise ValueError(f"dataset {data.name!r} has no condition vectors (N, classes) as labels; "
+                         "conditional networks need them")
+    if g_cond and fixed_condition is None:
+        raise ValueError("a conditional generator needs fixed_condition for its snapshots")
+    cfg = {"nz": nz, "batch_size": batch_size, "lr": lr, "lr_d": lr_d, "betas": list(betas), "seed": seed,
+           "d_steps": d_steps, "g_steps": g_steps}
     fingerprint = _fingerprint(netG, netD, loss, data, cfg)
 
     torch.manual_seed(seed)   # the global stream feeds dropout and the penalty's epsilons
@@ -142,6 +157,9 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
     optG = torch.optim.Adam(netG.parameters(), lr=lr, betas=betas)
     optD = torch.optim.Adam(netD.parameters(), lr=lr_d or lr, betas=betas)
     noise_gen = torch.Generator().manual_seed(seed + 1)
+    if g_cond:
+        fixed_condition = fixed_condition.float().to(dev)
+        n_fixed = len(fixed_condition)
     fixed_noise = torch.randn(n_fixed, nz, 1, 1, generator=torch.Generator().manual_seed(seed + 2)).to(dev)
     result = TrainResult(name, netG, netD, num_epochs, iters_per_epoch)
     start = 0
@@ -172,11 +190,13 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
 
     def take_snapshot(iteration: int) -> None:
         with torch.no_grad():   # train-mode BatchNorm, as the tutorial samples
-            result.snapshots[iteration] = to_uint8(netG(fixed_noise)).cpu()
+            fixed = netG(fixed_noise, fixed_condition) if g_cond else netG(fixed_noise)
+            result.snapshots[iteration] = to_uint8(fixed).cpu()
         if on_snapshot is not None:
             on_snapshot(result)
 
     images = data.images.to(dev)
+    conditions = data.labels.float().to(dev) if (g_cond or d_cond) else None
     pending: list[tuple[int, torch.Tensor]] = []   # stats stay on the device until flushed
 
     def flush() -> None:
@@ -210,25 +230,32 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
         epoch, i = divmod(it, iters_per_epoch)
         if epoch != order_epoch:
             order, order_epoch = epoch_order(n, seed, epoch).to(dev), epoch
-        real = to_float(images[order[i * batch_size:(i + 1) * batch_size]])
+        index = order[i * batch_size:(i + 1) * batch_size]
+        real = to_float(images[index])
         b = real.size(0)
+        c = conditions[index] if conditions is not None else None
+        G = (lambda z: netG(z, c)) if g_cond else netG     # fakes share their batch's conditions
+        D = (lambda x: netD(x, c)) if d_cond else netD
 
         # (1) Update D: minimise loss.discriminator on a real batch and a fake batch
-        netD.zero_grad(set_to_none=True)
-        out_real = netD(real)
-        noise = torch.randn(b, nz, 1, 1, generator=noise_gen).to(dev)
-        fake = netG(noise)
-        out_fake = netD(fake.detach())
-        errD = loss.discriminator(out_real, out_fake) + loss.penalty(netD, real, fake.detach())
-        errD.backward()
-        optD.step()
+        for _ in range(d_steps):
+            netD.zero_grad(set_to_none=True)
+            out_real = D(real)
+            fake = G(torch.randn(b, nz, 1, 1, generator=noise_gen).to(dev))
+            out_fake = D(fake.detach())
+            errD = loss.discriminator(out_real, out_fake) + loss.penalty(D, real, fake.detach())
+            errD.backward()
+            optD.step()
 
         # (2) Update G: minimise loss.generator on the same fakes, through the updated D
-        netG.zero_grad(set_to_none=True)
-        out_fake2 = netD(fake)
-        errG = loss.generator(out_fake2)
-        errG.backward()
-        optG.step()
+        for step in range(g_steps):
+            netG.zero_grad(set_to_none=True)
+            if step > 0:
+                fake = G(torch.randn(b, nz, 1, 1, generator=noise_gen).to(dev))
+            out_fake2 = D(fake)
+            errG = loss.generator(out_fake2)
+            errG.backward()
+            optG.step()
 
         with torch.no_grad():
             pending.append((it, torch.stack([errD, errG, loss.score(out_real).mean(),
@@ -256,14 +283,19 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
 
 
 @torch.no_grad()
-def sample(netG: nn.Module, n: int, nz: int, seed: int = 0, batch_size: int = 250) -> torch.Tensor:
-    """n generated images as uint8 (n, C, H, W), from noise seeded by ``seed``."""
+def sample(netG: nn.Module, n: int, nz: int, seed: int = 0, batch_size: int = 250,
+           condition: torch.Tensor | None = None) -> torch.Tensor:
+    """n generated images as uint8 (n, C, H, W), from noise seeded by ``seed``; a conditional
+    G gets row k of ``condition`` (n rows) for image k."""
     gen = torch.Generator().manual_seed(seed)
     dev = next(netG.parameters()).device
     out = []
     for k in range(0, n, batch_size):
         z = torch.randn(min(batch_size, n - k), nz, 1, 1, generator=gen).to(dev)
-        out.append(to_uint8(netG(z)).cpu())
+        if condition is None:
+            out.append(to_uint8(netG(z)).cpu())
+        else:
+            out.append(to_uint8(netG(z, condition[k:k + len(z)].float().to(dev))).cpu())
     return torch.cat(out)
 
 

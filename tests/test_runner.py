@@ -17,9 +17,12 @@ def ganlib(*args):
     (["run", "mnist", "-p", "dataset", "nope"], "error: parameter dataset must be one of mnist10k, mnist, got 'nope'"),
     (["run", "mnist", "-p", "no_such_param", "1"], "error: unknown parameter 'no_such_param' for lab mnist; valid: dataset,"),
     (["run", "mnist", "--profile", "nope"], "error: unknown profile 'nope'; choose from smoke, cpu, full"),
-    (["run", "nope"], "error: unknown lab 'nope'; choose from mnist"),
+    (["run", "nope"], "error: unknown lab 'nope'; choose from mnist, cgan"),
     (["run", "mnist", "-p", "lr", "fast"], "error: parameter lr must be a number >= 0, got 'fast'"),
     (["run", "mnist", "-p", "latent_sizes", "[100, 0]"], "error: parameter latent_sizes[1] must be an integer >= 1, got 0"),
+    (["run", "cgan", "-p", "configs", "[type3_vanilla]"], "error: parameter configs[0] must be one of type1_vanilla,"),
+    (["data", "scenes", "--out", "/nonexistent/x", "--labels", "/nonexistent"],
+     "error: /nonexistent/objects.json is missing"),
 ])
 def test_bad_input_is_one_clear_line_before_any_kernel_starts(args, message, tmp_path):
     res = ganlib(*args, "--out", str(tmp_path / "out"))

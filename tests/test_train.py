@@ -74,3 +74,33 @@ def test_sample_and_d_scores():
     assert torch.equal(fakes, sample(netG, 10, nz=8, seed=1))
     scores = d_scores(netD, VanillaLoss(), fakes, batch_size=4)
     assert scores.shape == (10,) and ((scores >= 0) & (scores <= 1)).all()
+
+
+def test_conditional_runs_with_several_d_or_g_steps_resume_bitwise(tmp_path):
+    from ganlib.conditional import define_cgan
+    from ganlib.iclevr import load_scenes
+
+    scenes = load_scenes(image_size=32, max_images=48)
+    fixed = scenes.labels[:8]
+    for config, steps in (("type1_wgan-gp", dict(d_steps=2)), ("type2_vanilla", dict(g_steps=2))):
+        def run(**kw):
+            seed_everything(0, num_threads=2)
+            netG, netD, loss = define_cgan(config, nz=8, ngf=4, ndf=4, image_size=32)
+            return train_gan(netG, netD, scenes, loss, **args, **kw)
+        args = dict(nz=8, num_epochs=2, batch_size=16, snapshot_every=2, verbose=False, fixed_condition=fixed,
+                    name=config, **steps)
+        whole = run()
+        assert whole.snapshots[6].shape == (8, 3, 32, 32)
+        ckpt = tmp_path / f"{config}.pt"
+        run(checkpoint=ckpt, checkpoint_every=2, stop_after=3)
+        resumed = run(checkpoint=ckpt, resume=True)
+        assert resumed.history == whole.history
+        assert_same_state(resumed.netG, whole.netG)
+
+
+def test_conditional_generator_needs_labels_and_fixed_conditions():
+    from ganlib.conditional import define_cgan
+
+    netG, netD, loss = define_cgan("type1_vanilla", nz=8, ngf=4, ndf=4, image_size=32)
+    with pytest.raises(ValueError, match="has no condition vectors"):
+        train_gan(netG, netD, DIGITS, loss, nz=8, verbose=False)
