@@ -71,6 +71,24 @@ def cmd_data_scenes(args) -> None:
     print(f"wrote {out} in {time.perf_counter() - t0:.0f} s")
 
 
+def cmd_data_fetch(args) -> None:
+    from .data import DataError
+    from .datasets import fetch
+
+    try:
+        fetch(args.name, args.data_root, force=args.force)
+    except DataError as e:
+        raise ParameterError(str(e)) from None
+
+
+def cmd_data_list(args) -> None:
+    from .datasets import status
+
+    for row in status(args.data_root):
+        state = f"{row['images']} images" if row["present"] else "absent"
+        print(f"{row['name']:<12} {state:<16} {row['folder']}\n{'':<12} {row['source']}; {row['licence']}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ganlib", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -99,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     judge.set_defaults(func=cmd_judge)
 
     from .iclevr import LABELS_DIR
-    data = sub.add_parser("data", help="datasets: `data scenes --out DIR`")
+    data = sub.add_parser("data", help="datasets: `data list`, `data fetch NAME`, `data scenes --out DIR`")
     data_sub = data.add_subparsers(dest="data_command", required=True)
     scenes = data_sub.add_parser("scenes", help="render the i-CLEVR stand-in in the i-CLEVR layout")
     scenes.add_argument("--out", required=True, help="folder to create")
@@ -110,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     scenes.add_argument("--limit", type=int, help="render only the first N files of train.json")
     scenes.add_argument("--workers", type=int, default=2)
     scenes.set_defaults(func=cmd_data_scenes)
+    fetch = data_sub.add_parser("fetch", help="download a registered dataset into <data root>/NAME")
+    fetch.add_argument("name")
+    fetch.add_argument("--data-root", help="default: $GANLIB_DATA_ROOT or data/")
+    fetch.add_argument("--force", action="store_true", help="download again even if present")
+    fetch.set_defaults(func=cmd_data_fetch)
+    listing = data_sub.add_parser("list", help="registered datasets: present?, where, how many images")
+    listing.add_argument("--data-root", help="default: $GANLIB_DATA_ROOT or data/")
+    listing.set_defaults(func=cmd_data_list)
     return parser
 
 

@@ -121,12 +121,22 @@ def load_image_folder(folder: str | Path, image_size: int, max_images: int | Non
 
     Unreadable files are skipped and named in one warning; no readable image is an error.
     """
-    from PIL import Image
-
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"image folder {folder} does not exist")
     files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)
+    return load_image_files(files, image_size, max_images, name or folder.name, f"image folder {folder}")
+
+
+def load_image_files(files: list[Path], image_size: int, max_images: int | None, name: str,
+                     source: str) -> ImageData:
+    """These image files, RGB, resized (shorter side) and centre-cropped to image_size.
+
+    Non-image, truncated or corrupt files are skipped and named in one warning; no readable
+    image is an error naming the source.
+    """
+    from PIL import Image
+
     images, bad = [], []
     for path in files:
         if max_images is not None and len(images) >= max_images:
@@ -141,10 +151,10 @@ def load_image_folder(folder: str | Path, image_size: int, max_images: int | Non
         t = TF.center_crop(TF.resize(t, image_size, antialias=True), image_size)
         images.append(t)
     if bad:
-        warnings.warn(f"skipped {len(bad)} unreadable file(s) in {folder}: {', '.join(bad)}", stacklevel=2)
+        warnings.warn(f"skipped {len(bad)} unreadable file(s) in {source}: {', '.join(bad)}", stacklevel=2)
     if not images:
-        raise DataError(f"no readable image in {folder}")
-    return ImageData(torch.stack(images), None, name or folder.name, f"image folder {folder}")
+        raise DataError(f"no readable image in {source}")
+    return ImageData(torch.stack(images), None, name, source)
 
 
 DATASETS = ("mnist10k", "mnist")

@@ -56,5 +56,5 @@ def test_image_folder_skips_corrupt_files_and_names_them(tmp_path):
 
 
 def test_empty_image_folder_is_an_error(tmp_path):
-    with pytest.raises(DataError, match=f"no readable image in {tmp_path}"):
+    with pytest.raises(DataError, match=f"no readable image in image folder {tmp_path}"):
         load_image_folder(tmp_path, image_size=16)

@@ -1,0 +1,165 @@
+"""The registry of real datasets: where each comes from, how it is laid out, its terms.
+
+``fetch(name)`` downloads a dataset into ``<data root>/<name>/``: Kaggle datasets through
+the kaggle API (imported only when needed: it authenticates on import), MNIST through
+torchvision. The download goes to a temporary folder that is renamed when complete, so an
+interrupted download never looks like a dataset. ``status()`` says what is present.
+
+Offline defaults (the embedded MNIST, the rendered scenes) are not in this registry: they
+are always there.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .data import IMAGE_EXTENSIONS, DataError, ImageData, load_image_files
+from .settings import data_root as resolve_data_root
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    source: str            # 'kaggle', 'torchvision' or 'user'
+    ref: str               # Kaggle owner/slug, torchvision class, or where to get it
+    layout: str            # what the folder holds once fetched
+    licence: str
+    images: str = "**/*"   # glob (under the dataset folder) of the images the labs use
+
+
+REGISTRY = {d.name: d for d in (
+    Dataset("celeba", "kaggle", "jessicali9530/celeba-dataset",
+            "img_align_celeba/img_align_celeba/*.jpg: 202,599 aligned faces, 178x218 (plus attribute CSVs)",
+            "CelebA (Liu et al., 2015): non-commercial research and educational use only",
+            "**/img_align_celeba/*.jpg"),
+    Dataset("cars", "kaggle", "jessicali9530/stanford-cars-dataset",
+            "cars_train/ and cars_test/: 16,185 car photos of 196 models, various sizes",
+            "Stanford Cars (Krause et al., 2013): for non-commercial research purposes"),
+    Dataset("cats", "kaggle", "chetankv/dogs-cats-images",
+            "dataset/{training_set,test_set}/{cats,dogs}/*.jpg; the labs use the cat images only",
+            "from the Kaggle Dogs vs. Cats data (Microsoft Asirra): research use",
+            "**/cats/*"),
+    Dataset("carrot_cake", "kaggle", "dansbecker/food-101",
+            "food-101/images/<class>/*.jpg; the labs use the carrot_cake class (1,000 photos)",
+            "Food-101 (Bossard et al., 2014): images from foodspotting.com, research use",
+            "**/carrot_cake/*"),
+    Dataset("horse2zebra", "kaggle", "balraj98/horse2zebra-dataset",
+            "trainA (1,067 horses), trainB (1,334 zebras), testA, testB: 256x256 JPEG "
+            "(also the CycleGAN authors' horse2zebra.zip)",
+            "ImageNet images packaged by Zhu et al. (2017): research use"),
+    Dataset("mnist", "torchvision", "torchvision.datasets.MNIST",
+            "MNIST/raw/: 60,000 train and 10,000 test digits in IDX files",
+            "MNIST (LeCun, Cortes, Burges), CC BY-SA 3.0"),
+    Dataset("iclevr", "user", "handed out with the NYCU Deep Learning and Practice GAN lab",
+            "objects.json, train.json, test.json, new_test.json beside iclevr/*.png",
+            "CLEVR (Johnson et al., 2017), CC BY 4.0; the i-CLEVR packaging is the course's"),
+)}
+
+
+def get(name: str) -> Dataset:
+    if name not in REGISTRY:
+        raise DataError(f"unknown dataset {name!r}; choose from {', '.join(REGISTRY)}")
+    return REGISTRY[name]
+
+
+def folder(name: str, data_root=None) -> Path:
+    """Where a fetched dataset lives: ``<data root>/<name>`` (MNIST: torchvision's ``MNIST``)."""
+    return resolve_data_root(data_root) / ("MNIST" if name == "mnist" else name)
+
+
+def image_files(name: str, data_root=None) -> list[Path]:
+    """The dataset's images (sorted), by its registry glob; [] when it is not there."""
+    root = folder(name, data_root)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.glob(get(name).images) if p.suffix.lower() in IMAGE_EXTENSIONS)
+
+
+def kaggle_credentials_present() -> bool:
+    if os.environ.get("KAGGLE_USERNAME") and os.environ.get("KAGGLE_KEY") or os.environ.get("KAGGLE_API_TOKEN"):
+        return True
+    config = Path(os.environ.get("KAGGLE_CONFIG_DIR", Path.home() / ".kaggle"))
+    return (config / "kaggle.json").is_file() or (config / "access_token").is_file()
+
+
+def _kaggle_api():
+    """The authenticated kaggle API, or a clear error before anything is written."""
+    if not kaggle_credentials_present():
+        raise DataError("Kaggle credentials are missing: put your API token in ~/.kaggle/kaggle.json "
+                        "(kaggle.com > Settings > API > Create New Token) or set KAGGLE_USERNAME and KAGGLE_KEY")
+    try:
+        import kaggle   # authenticates on import
+        kaggle.api.authenticate()
+    except (Exception, SystemExit) as e:
+        raise DataError(f"Kaggle rejected the credentials: {e}") from None
+    return kaggle.api
+
+
+def fetch(name: str, data_root=None, force: bool = False) -> Path:
+    """Download a dataset into ``<data root>/<name>``; return its folder."""
+    ds = get(name)
+    target = folder(name, data_root)
+    if target.exists() and not force:
+        print(f"{name}: already present in {target}")
+        return target
+    if ds.source == "user":
+        raise DataError(f"{name} cannot be downloaded: {ds.ref}. Unpack it into {target} ({ds.layout})")
+    tmp = target.with_name(f".{target.name}.partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        if ds.source == "kaggle":
+            api = _kaggle_api()
+            tmp.mkdir(parents=True)
+            print(f"{name}: downloading kaggle dataset {ds.ref} into {target}", flush=True)
+            try:
+                api.dataset_download_files(ds.ref, path=str(tmp), unzip=True, quiet=False)
+            except Exception as e:
+                raise DataError(f"download of {ds.ref} failed (offline? {type(e).__name__}: "
+                                f"{str(e).splitlines()[0] if str(e) else 'no message'})") from None
+            complete = tmp
+        else:
+            import torchvision
+            try:
+                torchvision.datasets.MNIST(str(tmp), download=True)     # -> tmp/MNIST/raw
+            except Exception as e:
+                raise DataError(f"download of MNIST failed (offline? {type(e).__name__}); the embedded "
+                                "'mnist10k' works offline") from None
+            complete = tmp / "MNIST"
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(complete, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{name}: {len(image_files(name, data_root)) or 'no'} images in {target}")
+    return target
+
+
+def status(data_root=None) -> list[dict]:
+    """One row per registered dataset: present or not, where, how many images."""
+    rows = []
+    for name, ds in REGISTRY.items():
+        where = folder(name, data_root)
+        if name == "mnist":
+            count = 70_000 if (where / "raw" / "train-images-idx3-ubyte").exists() else 0
+        elif name == "iclevr":
+            count = len(list(where.glob("*/*.png"))) if where.is_dir() else 0
+        else:
+            count = len(image_files(name, data_root))
+        rows.append({"name": name, "present": where.is_dir(), "folder": str(where), "images": count,
+                     "source": f"{ds.source}: {ds.ref}", "licence": ds.licence})
+    return rows
+
+
+def load(name: str, data_root=None, image_size: int = 64, max_images: int | None = None) -> ImageData:
+    """A fetched image dataset (its registry glob) as ImageData; absent: a clear error saying
+    how to fetch it."""
+    ds = get(name)
+    files = image_files(name, data_root)
+    if not files:
+        where = folder(name, data_root)
+        how = (f"python -m ganlib data fetch {name}" if ds.source != "user" else ds.ref)
+        raise DataError(f"dataset {name!r} is not in {where}: get it with `{how}` "
+                        f"(or point data_root / $GANLIB_DATA_ROOT at a folder holding it)")
+    return load_image_files(files, image_size, max_images, name, f"{name} ({folder(name, data_root)})")
