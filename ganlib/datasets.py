@@ -163,3 +163,32 @@ def load(name: str, data_root=None, image_size: int = 64, max_images: int | None
         raise DataError(f"dataset {name!r} is not in {where}: get it with `{how}` "
                         f"(or point data_root / $GANLIB_DATA_ROOT at a folder holding it)")
     return load_image_files(files, image_size, max_images, name, f"{name} ({folder(name, data_root)})")
+
+
+SCENE_SETS = {"scenes_one": "one", "scenes_many": "many"}
+DEFAULT_SCENES = 6000
+
+
+def load_images(name: str, data_root=None, image_size: int = 64, max_images: int | None = None,
+                seed: int = 0) -> ImageData:
+    """Training images by name for the image labs: a rendered scene set ('scenes_one',
+    'scenes_many': ``max_images`` scenes, 6,000 by default), a registered dataset
+    ('cars', 'cats', 'celeba', 'carrot_cake'), or the path of an image folder."""
+    import torch
+    from torchvision.transforms.v2 import functional as TF
+    from . import scenes
+    from .data import load_image_folder
+
+    if name in SCENE_SETS:
+        n = max_images or DEFAULT_SCENES
+        images = torch.from_numpy(scenes.render_variety(SCENE_SETS[name], n, 64, seed)).permute(0, 3, 1, 2)
+        if image_size != 64:
+            images = TF.resize(images, [image_size, image_size], antialias=True)
+        return ImageData(images.contiguous(), None, name,
+                         f"{n} rendered scenes: {scenes.VARIETIES[SCENE_SETS[name]]} (seed {seed})")
+    if name in REGISTRY and REGISTRY[name].source == "kaggle" and name != "horse2zebra":
+        return load(name, data_root, image_size, max_images)
+    if "/" in name or Path(name).is_dir():
+        return load_image_folder(name, image_size, max_images)
+    choices = [*SCENE_SETS, *(n for n, d in REGISTRY.items() if d.source == "kaggle" and n != "horse2zebra")]
+    raise DataError(f"unknown dataset {name!r}; choose from {', '.join(choices)} or give an image folder path")

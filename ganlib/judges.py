@@ -31,6 +31,7 @@ class DigitJudge(nn.Module):
     """1 x 28 x 28 digit in [-1, 1] -> 10 logits; ``features`` gives the 128-d embedding."""
 
     num_features = 128    # read by torchmetrics' FID
+    input_size = 28
 
     def __init__(self):
         super().__init__()
@@ -153,6 +154,7 @@ class SceneJudge(nn.Module):
     """
 
     num_features = 128
+    input_size = 64
 
     def __init__(self, num_classes: int = 24):
         super().__init__()

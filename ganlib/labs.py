@@ -164,7 +164,32 @@ CGAN = Lab(
     },
 )
 
-LABS = {lab.id: lab for lab in (MNIST, CGAN)}
+DCGAN = Lab(
+    id="dcgan",
+    title="DCGAN on a uniform and a varied dataset (report 000: cars vs cats)",
+    reports="000",
+    params={
+        **{k: v for k, v in _common(()).items() if k != "dataset"},
+        "datasets": Param(list, "two (or more) datasets side by side: scenes_one, scenes_many, a registered "
+                                "dataset (cars, cats, celeba, carrot_cake) or an image folder path", item=Param(str)),
+        "max_images": Param(int, "images per dataset (scenes: how many to render)", optional=True, min=2),
+        "image_size": Param(int, "image side in pixels", choices=(32, 64)),
+        "lr_step": Param(int, "StepLR: decay both learning rates every N iterations (500 in the report)", min=1),
+        "lr_gamma": Param(float, "StepLR factor (0.6 in the report)", min=0, max=1),
+        "nz": Param(int, "latent size", min=1),
+        "ngf": Param(int, "generator feature maps", min=1),
+        "ndf": Param(int, "discriminator feature maps", min=1),
+        "n_eval": Param(int, "generated and held-out scenes for the FD", min=100, max=10000),
+    },
+    key_figures=["datasets", "final_samples", "losses", "d_accuracy"],
+    report_numbers={
+        "000, reading": "cats (varied) gave silhouettes without detail, cars (uniform stock photos) worked; D can "
+                        "reach > 99% accuracy and break training; no metric given",
+        "000, setting": "tutorial DCGAN 64x64, Adam 0.001 betas (0.5, 0.999), StepLR(500, 0.6), 40 epochs",
+    },
+)
+
+LABS = {lab.id: lab for lab in (DCGAN, MNIST, CGAN)}
 
 
 def get_lab(lab_id: str) -> Lab:

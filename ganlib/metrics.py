@@ -32,7 +32,11 @@ class JudgeFeatures(nn.Module):
 
     @torch.no_grad()
     def forward(self, images_uint8: torch.Tensor) -> torch.Tensor:
-        return self.judge.features(to_float(images_uint8))
+        x = to_float(images_uint8)
+        size = getattr(self.judge, "input_size", x.shape[-1])
+        if x.shape[-1] != size:     # e.g. 32 px scenes for the 64 px scene judge
+            x = torch.nn.functional.interpolate(x, size=size, mode="bilinear", align_corners=False)
+        return self.judge.features(x)
 
 
 def frechet_distance(judge: nn.Module, reference: torch.Tensor, samples: torch.Tensor,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -38,8 +39,9 @@ class Report:
         self.metrics: dict = {}
 
     def figure(self, fig, name: str, show: bool = True) -> None:
-        """Save ``fig`` as figures/<name>.png, show it inline, close it."""
-        path = self.figures / f"{name}.png"
+        """Save ``fig`` as figures/<name>.png (characters unsafe in a file name, such as the
+        slashes of a dataset given by path, become '_'), show it inline, close it."""
+        path = self.figures / (re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") + ".png")
         fig.savefig(path, dpi=100, bbox_inches="tight")
         if show:
             try:

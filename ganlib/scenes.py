@@ -184,3 +184,21 @@ def render_many(label_lists: list[list[str]], filenames: list[str] | None = None
     names = filenames or [f"scene_{k:06d}_0.png" for k in range(len(label_lists))]
     return np.stack([render_scene(labels, scene_rng(name, seed), size)
                      for labels, name in zip(label_lists, names)])
+
+
+VARIETIES = {"one": "one cube of any colour", "many": "1-3 objects of any shape and colour"}
+
+
+def render_variety(kind: str, n: int, size: int = 64, seed: int = 0) -> np.ndarray:
+    """n scenes of a given variability, uint8 (n, size, size, 3): 'one' (one cube of any colour,
+    a uniform dataset, like report 000's stock photos of cars) or 'many' (1-3 objects of any
+    shape and colour, a varied one, like its cats)."""
+    if kind not in VARIETIES:
+        raise ValueError(f"unknown scene variety {kind!r}; choose from {', '.join(VARIETIES)}")
+    rng = np.random.default_rng([seed, 7])
+    if kind == "one":
+        label_lists = [[f"{rng.choice(list(COLOURS))} cube"] for _ in range(n)]
+    else:
+        label_lists = [list(rng.choice(OBJECT_NAMES, size=rng.integers(1, 4), replace=False)) for _ in range(n)]
+    names = [f"{kind}_{k:06d}_0.png" for k in range(n)]
+    return render_many(label_lists, names, seed=seed, size=size)

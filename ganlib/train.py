@@ -30,7 +30,9 @@ from .nets import is_conditional
 from .settings import pick_device
 from . import ui
 
-STATS = ("Loss_D", "Loss_G", "D_x", "D_G_z1", "D_G_z2")
+# per iteration: losses, D's mean output on real / fake (before / after the D step), and D's
+# accuracy (share of real scored > 0.5, share of fake scored < 0.5, before the D step)
+STATS = ("Loss_D", "Loss_G", "D_x", "D_G_z1", "D_G_z2", "acc_real", "acc_fake")
 
 
 class TrainingDiverged(RuntimeError):
@@ -117,7 +119,8 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
               checkpoint: str | Path | None = None, checkpoint_every: int = 500, resume: bool = False,
               stop_after: int | None = None, name: str = "gan", verbose: bool = True,
               on_snapshot=None, d_steps: int = 1, g_steps: int = 1,
-              fixed_condition: torch.Tensor | None = None) -> TrainResult:
+              fixed_condition: torch.Tensor | None = None, lr_step: int | None = None,
+              lr_gamma: float = 1.0) -> TrainResult:
     """Train netG/netD on ``data`` with ``loss`` (see ``ganlib.losses``); return a ``TrainResult``.
 
     ``lr`` is G's learning rate and D's too unless ``lr_d`` is given. With ``checkpoint``
@@ -131,6 +134,9 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
     as in the tutorial, the others on fresh noise). Conditional networks (``nets.is_conditional``)
     get each image's row of ``data.labels`` as their condition; snapshots of a conditional G
     use ``fixed_condition`` (one row per image).
+
+    ``lr_step``/``lr_gamma``: both learning rates are multiplied by ``lr_gamma`` every
+    ``lr_step`` iterations (StepLR, as report 000 used it).
     """
     dev = pick_device(device)
     n = len(data)
@@ -148,7 +154,7 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
     if g_cond and fixed_condition is None:
         raise ValueError("a conditional generator needs fixed_condition for its snapshots")
     cfg = {"nz": nz, "batch_size": batch_size, "lr": lr, "lr_d": lr_d, "betas": list(betas), "seed": seed,
-           "d_steps": d_steps, "g_steps": g_steps}
+           "d_steps": d_steps, "g_steps": g_steps, "lr_step": lr_step, "lr_gamma": lr_gamma}
     fingerprint = _fingerprint(netG, netD, loss, data, cfg)
 
     torch.manual_seed(seed)   # the global stream feeds dropout and the penalty's epsilons
@@ -156,6 +162,8 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
     netD.to(dev).train()
     optG = torch.optim.Adam(netG.parameters(), lr=lr, betas=betas)
     optD = torch.optim.Adam(netD.parameters(), lr=lr_d or lr, betas=betas)
+    schedulers = ([torch.optim.lr_scheduler.StepLR(opt, step_size=lr_step, gamma=lr_gamma) for opt in (optG, optD)]
+                  if lr_step else [])
     noise_gen = torch.Generator().manual_seed(seed + 1)
     if g_cond:
         fixed_condition = fixed_condition.float().to(dev)
@@ -171,6 +179,8 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
         netD.load_state_dict(ckpt["netD"])
         optG.load_state_dict(ckpt["optG"])
         optD.load_state_dict(ckpt["optD"])
+        for sched, state in zip(schedulers, ckpt["schedulers"]):
+            sched.load_state_dict(state)
         noise_gen.set_state(ckpt["noise_rng"])
         torch.set_rng_state(ckpt["torch_rng"])
         result.history, result.snapshots = ckpt["history"], ckpt["snapshots"]
@@ -184,6 +194,7 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
             _save_atomic({"fingerprint": fingerprint, "iteration": iteration,
                           "netG": netG.state_dict(), "netD": netD.state_dict(),
                           "optG": optG.state_dict(), "optD": optD.state_dict(),
+                          "schedulers": [sched.state_dict() for sched in schedulers],
                           "noise_rng": noise_gen.get_state(), "torch_rng": torch.get_rng_state(),
                           "history": result.history, "snapshots": result.snapshots,
                           "seconds": result.seconds, "images_seen": result.images_seen}, checkpoint)
@@ -258,8 +269,12 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
             optG.step()
 
         with torch.no_grad():
-            pending.append((it, torch.stack([errD, errG, loss.score(out_real).mean(),
-                                             loss.score(out_fake).mean(), loss.score(out_fake2).mean()])))
+            s_real, s_fake = loss.score(out_real), loss.score(out_fake)
+            pending.append((it, torch.stack([errD, errG, s_real.mean(), s_fake.mean(),
+                                             loss.score(out_fake2).mean(), (s_real > 0.5).float().mean(),
+                                             (s_fake < 0.5).float().mean()])))
+        for sched in schedulers:
+            sched.step()
         result.images_seen += b
         bar.update(1)
         done = it + 1

@@ -76,20 +76,45 @@ def loss_curves(histories: dict, smooth: int = 1, ax=None):
     return fig or ax.figure
 
 
-def d_output_curves(histories: dict, smooth: int = 1):
-    """D(x) and D(G(z)) (after the D step) over iterations, one panel per history; 0.5 marked."""
+def _panels_over_iterations(histories: dict, curves: tuple, line: float, smooth: int, ylabel: str = ""):
+    """One panel per history with the named columns over iterations and a reference line."""
     fig, axes = plt.subplots(1, len(histories), figsize=(4.5 * len(histories), 3.2), squeeze=False,
                              sharey=True)
     for ax, (name, h) in zip(axes[0], histories.items()):
-        for key, label in (("D_x", "D(x)"), ("D_G_z1", "D(G(z))")):
+        for key, label in curves:
             ys = _smooth(h[key], smooth)
             ax.plot(h["iter"][len(h[key]) - len(ys):], ys, label=label)
-        ax.axhline(0.5, color="gray", lw=0.8, ls=":")
+        ax.axhline(line, color="gray", lw=0.8, ls=":")
         ax.set_title(name)
         ax.set_xlabel("iteration")
+        ax.set_ylabel(ylabel)
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def d_output_curves(histories: dict, smooth: int = 1):
+    """D(x) and D(G(z)) (after the D step) over iterations, one panel per history; 0.5 marked."""
+    return _panels_over_iterations(histories, (("D_x", "D(x)"), ("D_G_z1", "D(G(z))")), 0.5, smooth)
+
+
+def d_accuracy_curves(histories: dict, smooth: int = 1):
+    """D's accuracy on real and on fake batches over iterations; 99% (D overpowering G) marked."""
+    return _panels_over_iterations(histories, (("acc_real", "on real"), ("acc_fake", "on fake")), 0.99,
+                                   smooth, "D accuracy")
+
+
+def animation_html(snapshots: dict, n: int = 64, nrow: int = 8) -> str:
+    """The fixed-noise snapshots as a JavaScript animation (the PyTorch tutorial's), for JupyterLab."""
+    from matplotlib import animation
+
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.axis("off")
+    frames = [[ax.imshow(grid_image(snapshots[k][:n], nrow=nrow), animated=True)] for k in sorted(snapshots)]
+    ani = animation.ArtistAnimation(fig, frames, interval=500, repeat_delay=1000, blit=True)
+    html = ani.to_jshtml()
+    plt.close(fig)
+    return html
 
 
 def d_histograms(scores: dict, bins: int = 40, xlabel: str = "D output"):

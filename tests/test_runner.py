@@ -17,7 +17,7 @@ def ganlib(*args):
     (["run", "mnist", "-p", "dataset", "nope"], "error: parameter dataset must be one of mnist10k, mnist, got 'nope'"),
     (["run", "mnist", "-p", "no_such_param", "1"], "error: unknown parameter 'no_such_param' for lab mnist; valid: dataset,"),
     (["run", "mnist", "--profile", "nope"], "error: unknown profile 'nope'; choose from smoke, cpu, full"),
-    (["run", "nope"], "error: unknown lab 'nope'; choose from mnist, cgan"),
+    (["run", "nope"], "error: unknown lab 'nope'; choose from dcgan, mnist, cgan"),
     (["run", "mnist", "-p", "lr", "fast"], "error: parameter lr must be a number >= 0, got 'fast'"),
     (["run", "mnist", "-p", "latent_sizes", "[100, 0]"], "error: parameter latent_sizes[1] must be an integer >= 1, got 0"),
     (["run", "cgan", "-p", "configs", "[type3_vanilla]"], "error: parameter configs[0] must be one of type1_vanilla,"),
@@ -69,3 +69,23 @@ def test_index_links_reports_figures_and_original_numbers(tmp_path):
     assert "mnist/smoke/figures/study1_samples.png" in page
     assert "runs.dcgan_nz100.seconds" in page and "frechet_floor" in page
     assert "Loss_D 0.8812" in page                                       # report 001's own numbers
+
+
+def test_a_folder_with_one_corrupt_png_trains_and_the_report_names_it(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for k in range(40):
+        Image.fromarray(rng.integers(0, 255, (40, 48, 3), dtype=np.uint8)).save(folder / f"good_{k:02d}.png")
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really a png")
+    out = tmp_path / "report"
+    res = ganlib("run", "dcgan", "--profile", "smoke", "-p", "datasets", f"[{folder}, scenes_one]",
+                 "-p", "max_images", "64", "--out", str(out))
+    assert res.returncode == 0, res.stderr[-2000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["datasets"][str(folder)]["num_train_images"] == 40
+    assert "broken.png" in " ".join(metrics["datasets"][str(folder)]["skipped_files"])
+    assert "broken.png" in (out / "dcgan.html").read_text()

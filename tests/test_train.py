@@ -10,7 +10,7 @@ from ganlib.settings import seed_everything
 from ganlib.train import CheckpointMismatch, TrainingDiverged, d_scores, sample, train_gan
 
 DIGITS = load_mnist10k(max_images=200)
-ARGS = dict(nz=8, num_epochs=2, batch_size=32, log_every=3, snapshot_every=4, verbose=False)
+ARGS = dict(nz=8, num_epochs=2, batch_size=32, log_every=3, snapshot_every=4, verbose=False, lr_step=4, lr_gamma=0.5)
 
 
 def tiny_gan(arch="dcgan"):
