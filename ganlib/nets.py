@@ -3,6 +3,7 @@
 * ``DCGANGenerator`` / ``DCGANDiscriminator``: the PyTorch DCGAN tutorial networks at
   28, 32 or 64 px. The discriminator returns logits; the losses apply the sigmoid.
 * ``MLPGenerator`` / ``MLPDiscriminator``: the fully connected GAN of report 004.
+* ``SmallGenerator`` / ``SmallDiscriminator``: report 003's 32 px networks (no BatchNorm in G).
 * ``ConditionalGenerator`` / ``ConditionalDiscriminator``: report 002's conditional DCGAN,
   the condition (a multi-hot vector) projected to S*S values and fed to G with z and to D
   as a 4th image channel. Conditional networks take ``(input, condition)``.
@@ -186,24 +187,68 @@ class ConditionalDiscriminator(nn.Module):
         return self.main(torch.cat([x, plane], 1))
 
 
+class SmallGenerator(nn.Module):
+    """Report 003's G: z (64) -> Linear -> 64 x 4 x 4 -> three stride-2 transposed convs with
+    LeakyReLU(0.2) -> 5x5 conv -> tanh: 3 x 32 x 32. No BatchNorm, so one image at a time
+    behaves as in a batch (which latent inversion relies on)."""
+
+    def __init__(self, nz: int = 64, nc: int = 3):
+        super().__init__()
+        self.nz = nz
+        self.linear = nn.Linear(nz, 64 * 4 * 4)                             # 64 x 4 x 4 after view
+        self.main = nn.Sequential(
+            nn.ConvTranspose2d(64, 64, 4, 2, 1), nn.LeakyReLU(0.2),         # 64 x 8 x 8
+            nn.ConvTranspose2d(64, 128, 4, 2, 1), nn.LeakyReLU(0.2),        # 128 x 16 x 16
+            nn.ConvTranspose2d(128, 256, 4, 2, 1), nn.LeakyReLU(0.2),       # 256 x 32 x 32
+            nn.Conv2d(256, nc, 5, 1, 2), nn.Tanh(),                          # nc x 32 x 32
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.main(self.linear(z.view(z.size(0), self.nz)).view(-1, 64, 4, 4))
+
+
+class SmallDiscriminator(nn.Module):
+    """Report 003's D: three 4x4 stride-2 convs (padding 2) + BatchNorm + LeakyReLU(0.2),
+    dropout 0.5, linear: one logit per image (the report applied the sigmoid here; the losses
+    apply it). Unlike the report's ``F.dropout``, dropout is off in eval mode."""
+
+    def __init__(self, nc: int = 3):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.Conv2d(nc, 32, 4, 2, 2), nn.BatchNorm2d(32), nn.LeakyReLU(0.2),     # 32 x 17 x 17
+            nn.Conv2d(32, 64, 4, 2, 2), nn.BatchNorm2d(64), nn.LeakyReLU(0.2),     # 64 x 9 x 9
+            nn.Conv2d(64, 128, 4, 2, 2), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),   # 128 x 5 x 5
+            nn.Flatten(), nn.Dropout(0.5),                                         # 3200
+            nn.Linear(3200, 1),                                                    # 1
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.main(x).view(-1)
+
+
 def is_conditional(net: nn.Module) -> bool:
     """Whether a network takes a condition as its second input."""
     return isinstance(net, (ConditionalGenerator, ConditionalDiscriminator))
 
 
-GENERATORS = {"dcgan": DCGANGenerator, "mlp": MLPGenerator, "cdcgan": ConditionalGenerator}
-DISCRIMINATORS = {"dcgan": DCGANDiscriminator, "mlp": MLPDiscriminator, "cdcgan": ConditionalDiscriminator}
+GENERATORS = {"dcgan": DCGANGenerator, "mlp": MLPGenerator, "cdcgan": ConditionalGenerator, "small": SmallGenerator}
+DISCRIMINATORS = {"dcgan": DCGANDiscriminator, "mlp": MLPDiscriminator, "cdcgan": ConditionalDiscriminator,
+                  "small": SmallDiscriminator}
 
 
 def define_G(name: str, nz: int = 100, ngf: int = 64, nc: int = 3, image_size: int = 64,
              hidden: int = 4096, num_classes: int = 24) -> nn.Module:
-    """Build a generator by name ('dcgan', 'mlp' or 'cdcgan') with the tutorial's weight init."""
+    """Build a generator by name ('dcgan', 'mlp', 'cdcgan' or 'small') with the tutorial's weight init."""
     if name == "dcgan":
         net = DCGANGenerator(nz=nz, ngf=ngf, nc=nc, image_size=image_size)
     elif name == "mlp":
         net = MLPGenerator(nz=nz, hidden=hidden, nc=nc, image_size=image_size)
     elif name == "cdcgan":
         net = ConditionalGenerator(nz=nz, ngf=ngf, nc=nc, image_size=image_size, num_classes=num_classes)
+    elif name == "small":          # report 003 keeps PyTorch's default initialisation
+        if image_size != 32:
+            raise ValueError(f"the 'small' generator makes 32 x 32 images, not {image_size}")
+        return SmallGenerator(nz=nz, nc=nc)
     else:
         raise ValueError(f"unknown generator {name!r}; choose from {sorted(GENERATORS)}")
     net.apply(weights_init)
@@ -212,7 +257,7 @@ def define_G(name: str, nz: int = 100, ngf: int = 64, nc: int = 3, image_size: i
 
 def define_D(name: str, ndf: int = 64, nc: int = 3, image_size: int = 64, norm: str = "batch",
              num_classes: int = 24) -> nn.Module:
-    """Build a discriminator by name ('dcgan', 'mlp' or 'cdcgan') with the tutorial's weight init;
+    """Build a discriminator by name ('dcgan', 'mlp', 'cdcgan' or 'small') with the tutorial's weight init;
     ``norm`` ('batch', 'instance', 'none') applies to the convolutional ones."""
     if name == "dcgan":
         net = DCGANDiscriminator(ndf=ndf, nc=nc, image_size=image_size, norm=norm)
@@ -221,6 +266,10 @@ def define_D(name: str, ndf: int = 64, nc: int = 3, image_size: int = 64, norm: 
     elif name == "cdcgan":
         net = ConditionalDiscriminator(ndf=ndf, nc=nc, image_size=image_size, num_classes=num_classes,
                                        norm=norm)
+    elif name == "small":
+        if image_size != 32:
+            raise ValueError(f"the 'small' discriminator reads 32 x 32 images, not {image_size}")
+        return SmallDiscriminator(nc=nc)
     else:
         raise ValueError(f"unknown discriminator {name!r}; choose from {sorted(DISCRIMINATORS)}")
     net.apply(weights_init)

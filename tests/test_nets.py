@@ -38,3 +38,16 @@ def test_unknown_names_and_sizes_are_clear_errors():
         define_G("resnet")
     with pytest.raises(ValueError, match="image_size must be one of"):
         define_D("dcgan", image_size=48)
+
+
+def test_report_003_networks_make_and_read_32_px_images():
+    import torch
+    from ganlib.nets import define_D, define_G
+
+    netG = define_G("small", nz=64, nc=3, image_size=32)
+    netD = define_D("small", nc=3, image_size=32)
+    fake = netG(torch.randn(4, 64))
+    assert fake.shape == (4, 3, 32, 32) and fake.abs().max() <= 1
+    assert netD(fake).shape == (4,)
+    with pytest.raises(ValueError, match="32 x 32"):
+        define_G("small", nz=64, image_size=64)

@@ -1,0 +1,67 @@
+"""Latent inversion (report 003): recovering z, interpolation, targets from files."""
+import math
+
+import pytest
+import torch
+
+from ganlib import nets
+from ganlib.data import DataError
+from ganlib.inversion import invert, lerp, load_target, reconstruction_scores, slerp
+
+
+def test_inversion_recovers_a_known_z_of_a_fixed_random_generator():
+    torch.manual_seed(0)
+    netG = nets.define_G("small", nz=16, nc=3, image_size=32)
+    z_true = torch.randn(16)
+    with torch.no_grad():
+        target = netG(z_true.unsqueeze(0))[0]
+    fit = invert(netG, target, nz=16, steps=300, optimizer="adam", lr=0.05, restarts=4, seed=1)
+    start = fit.history[0]
+    assert fit.loss < 1e-3 * start                        # the image is reproduced ...
+    assert torch.allclose(fit.z, z_true, atol=0.05)      # ... by the very z that made it
+    assert fit.history[0] == max(fit.history)            # the random start is the worst
+    assert set(fit.snapshots) >= {0, 300} and fit.image.shape == (3, 32, 32)
+    assert all(p.requires_grad for p in netG.parameters()) and netG.training   # G left as it was
+
+
+def test_sgd_with_momentum_is_the_default_and_lowers_the_error():
+    torch.manual_seed(0)
+    netG = nets.define_G("small", nz=8, nc=3, image_size=32)
+    target = torch.rand(3, 32, 32) * 2 - 1
+    fit = invert(netG, target, nz=8, steps=50, lr=1e-4, restarts=2)
+    assert fit.history[-1] < fit.history[0]
+    with pytest.raises(ValueError, match="'sgd' or 'adam'"):
+        invert(netG, target, nz=8, optimizer="lbfgs")
+
+
+def test_slerp_keeps_the_norm_and_ends_at_both_vectors():
+    z0, z1 = torch.tensor([3.0, 0.0]), torch.tensor([0.0, 3.0])
+    path = slerp(z0, z1, [0, 0.5, 1])
+    assert torch.allclose(path[0], z0) and torch.allclose(path[-1], z1)
+    assert torch.allclose(path.norm(dim=1), torch.full((3,), 3.0))
+    assert torch.allclose(path[1], torch.tensor([3 / math.sqrt(2), 3 / math.sqrt(2)]))
+    assert torch.allclose(lerp(z0, z1, [0.5])[0], torch.tensor([1.5, 1.5]))      # lerp cuts the corner
+    assert torch.allclose(slerp(z0, 2 * z0, [0.5])[0], 1.5 * z0)                 # parallel: lerp
+
+
+def test_target_of_another_size_is_resized_with_a_note(tmp_path, capsys):
+    from PIL import Image
+    Image.new("RGB", (64, 48), (255, 0, 0)).save(tmp_path / "red.png")
+    target = load_target(tmp_path / "red.png", 32)
+    assert target.shape == (3, 32, 32) and target[0].min() == 1 and target[1].max() == -1
+    assert "red.png is 64x48; resized and centre-cropped to 32x32" in capsys.readouterr().out
+
+
+def test_target_that_is_not_an_image_names_the_file(tmp_path):
+    (tmp_path / "notes.png").write_text("hello")
+    with pytest.raises(DataError, match="notes.png is not a readable image"):
+        load_target(tmp_path / "notes.png", 32)
+    with pytest.raises(DataError, match="missing.png does not exist"):
+        load_target(tmp_path / "missing.png", 32)
+
+
+def test_reconstruction_scores():
+    x = torch.zeros(2, 3, 4, 4)
+    scores = reconstruction_scores(x + 0.1, x)
+    assert scores["mse"] == pytest.approx(0.01)
+    assert scores["psnr"] == pytest.approx(10 * math.log10(4 / 0.01), rel=1e-5)
