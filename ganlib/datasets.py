@@ -175,17 +175,15 @@ def load_images(name: str, data_root=None, image_size: int = 64, max_images: int
     'scenes_many': ``max_images`` scenes, 6,000 by default), a registered dataset
     ('cars', 'cats', 'celeba', 'carrot_cake'), or the path of an image folder."""
     import torch
-    from torchvision.transforms.v2 import functional as TF
     from . import scenes
-    from .data import load_image_folder
+    from .data import load_image_folder, resize
 
     if name in SCENE_SETS:
         n = max_images or DEFAULT_SCENES
         images = torch.from_numpy(scenes.render_variety(SCENE_SETS[name], n, 64, seed)).permute(0, 3, 1, 2)
-        if image_size != 64:
-            images = TF.resize(images, [image_size, image_size], antialias=True)
-        return ImageData(images.contiguous(), None, name,
-                         f"{n} rendered scenes: {scenes.VARIETIES[SCENE_SETS[name]]} (seed {seed})")
+        return resize(ImageData(images.contiguous(), None, name,
+                                f"{n} rendered scenes: {scenes.VARIETIES[SCENE_SETS[name]]} (seed {seed})"),
+                      image_size)
     if name in REGISTRY and REGISTRY[name].source == "kaggle" and name != "horse2zebra":
         return load(name, data_root, image_size, max_images)
     if "/" in name or Path(name).is_dir():

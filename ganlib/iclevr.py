@@ -22,10 +22,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from torchvision.transforms.v2 import functional as TF
 
 from . import scenes
-from .data import DataError, ImageData
+from .data import DataError, ImageData, resize
 from .settings import PROJECT_ROOT, data_root as resolve_data_root
 
 LABELS_DIR = PROJECT_ROOT / "data" / "iclevr"      # the lab's real label files
@@ -100,10 +99,7 @@ def load_iclevr(root: str | Path, image_size: int = 64, max_images: int | None =
             raise DataError(f"{path} is listed in {root / 'train.json'} but missing") from None
         except OSError as e:
             raise DataError(f"{path} is not a readable image ({e})") from None
-    batch = torch.stack(images)
-    if batch.shape[-1] != image_size or batch.shape[-2] != image_size:
-        batch = TF.resize(batch, [image_size, image_size], antialias=True)
-    return ImageData(batch, labels, name, str(root))
+    return resize(ImageData(torch.stack(images), labels, name, str(root)), image_size)
 
 
 def _render_chunk(args) -> None:
@@ -170,10 +166,8 @@ def load_scenes(data_root=None, image_size: int = 64, max_images: int | None = N
     files = sorted(train)[:max_images]
     label_lists = [train[f] for f in files]
     images = torch.from_numpy(scenes.render_many(label_lists, files, seed, 64)).permute(0, 3, 1, 2)
-    if image_size != 64:
-        images = TF.resize(images, [image_size, image_size], antialias=True)
-    return ImageData(images, multi_hot(label_lists, objects, LABELS_DIR / "train.json"), "scenes",
-                     f"rendered scenes (seed {seed}, first {len(files)} of train.json)")
+    return resize(ImageData(images, multi_hot(label_lists, objects, LABELS_DIR / "train.json"), "scenes",
+                            f"rendered scenes (seed {seed}, first {len(files)} of train.json)"), image_size)
 
 
 DATASETS = ("scenes", "iclevr")
