@@ -2,7 +2,7 @@
 VENV    ?= .venv
 PYTHON  ?= python3
 PROFILE ?= cpu
-LABS    ?= mnist cgan dcgan inversion
+LABS    ?= mnist cgan dcgan inversion cyclegan
 BIN     := $(VENV)/bin
 PY      := $(BIN)/python
 # Kernels started by papermill and nbval must find the venv's python first.

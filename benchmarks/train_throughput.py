@@ -1,6 +1,6 @@
 """Training throughput: ganlib's loop vs the standard recipe, and vs the machine's matmul peak.
 
-    python benchmarks/train_throughput.py [--steps 12] [--threads 2]
+    python benchmarks/train_throughput.py [--steps 12] [--threads 2] [--device cuda [--bf16]]
 
 For the tutorial DCGAN (ngf = ndf = 64, batch 128) at 64x64x3 and at 32x32x1 it prints
 
@@ -31,14 +31,31 @@ from ganlib.train import train_gan
 NZ, NGF, BATCH = 100, 64, 128
 
 
+DEVICE = "cpu"
+DTYPE = torch.float32      # bf16 with --bf16 (autocast around each loop)
+
+
+def _sync() -> None:
+    if DEVICE == "cuda":
+        torch.cuda.synchronize()
+
+
 def matmul_peak(n: int = 4096, repeats: int = 5) -> float:
-    """Measured fp32 matmul FLOP/s on this machine."""
-    a, b = torch.randn(n, n), torch.randn(n, n)
+    """Measured matmul FLOP/s on this device, in the dtype the steps compute in."""
+    n = n * 2 if DEVICE == "cuda" else n
+    repeats = repeats * 10 if DEVICE == "cuda" else repeats
+    a, b = torch.randn(n, n, device=DEVICE, dtype=DTYPE), torch.randn(n, n, device=DEVICE, dtype=DTYPE)
     a @ b
+    _sync()
     t0 = time.perf_counter()
     for _ in range(repeats):
         a @ b
+    _sync()
     return 2 * n ** 3 * repeats / (time.perf_counter() - t0)
+
+
+def autocast():
+    return torch.autocast(DEVICE, dtype=torch.bfloat16, enabled=DTYPE == torch.bfloat16)
 
 
 def step_flops(netG: nn.Module, netD: nn.Module, nc: int, size: int) -> int:
@@ -59,60 +76,76 @@ def ganlib_rate(nc: int, size: int, steps: int) -> float:
     netG, netD = define_G("dcgan", NZ, NGF, nc, size), define_D("dcgan", NGF, nc, size)
     images = torch.randint(0, 256, (BATCH * (steps + 2), nc, size, size), dtype=torch.uint8)
     data = ImageData(images, None, "random", "benchmark")
-    args = dict(nz=NZ, num_epochs=1, batch_size=BATCH, snapshot_every=0, verbose=False, log_every=50)
-    train_gan(netG, netD, data, VanillaLoss(), stop_after=2, **args)                  # warm-up
-    run = train_gan(netG, netD, data, VanillaLoss(), stop_after=steps, **args)
+    args = dict(nz=NZ, num_epochs=1, batch_size=BATCH, snapshot_every=0, verbose=False, log_every=50, device=DEVICE)
+    with autocast():
+        train_gan(netG, netD, data, VanillaLoss(), stop_after=2, **args)                  # warm-up
+        run = train_gan(netG, netD, data, VanillaLoss(), stop_after=steps, **args)
     return run.images_per_s
 
 
 def recipe_rate(nc: int, size: int, steps: int) -> float:
     """The PyTorch DCGAN tutorial's loop, as the reports ran it."""
     seed_everything(0)
-    netG, netD = define_G("dcgan", NZ, NGF, nc, size), define_D("dcgan", NGF, nc, size)
+    netG, netD = define_G("dcgan", NZ, NGF, nc, size).to(DEVICE), define_D("dcgan", NGF, nc, size).to(DEVICE)
     transform = T.Compose([T.Resize(size), T.CenterCrop(size), T.ToTensor(), T.Normalize([0.5] * nc, [0.5] * nc)])
     dataset = torchvision.datasets.FakeData(BATCH * (steps + 2), (nc, size, size), transform=transform)
-    loader = torch.utils.data.DataLoader(dataset, batch_size=BATCH, shuffle=True, num_workers=2)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=BATCH, shuffle=True, num_workers=2,
+                                         pin_memory=DEVICE == "cuda")
     criterion = nn.BCEWithLogitsLoss()
     optD = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
     optG = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
     t0, seen = None, 0
     for i, (real, _) in enumerate(loader):
         if i == 2:                                  # after warm-up, as for ganlib
+            _sync()
             t0, seen = time.perf_counter(), 0
+        real = real.to(DEVICE)
         b = real.size(0)
-        netD.zero_grad()
-        label = torch.full((b,), 1.0)
-        output = netD(real).view(-1)
-        errD_real = criterion(output, label)
-        errD_real.backward()
-        D_x = output.mean().item()
-        fake = netG(torch.randn(b, NZ, 1, 1))
-        label.fill_(0.0)
-        output = netD(fake.detach()).view(-1)
-        errD_fake = criterion(output, label)
-        errD_fake.backward()
-        D_G_z1 = output.mean().item()
-        optD.step()
-        netG.zero_grad()
-        label.fill_(1.0)
-        output = netD(fake).view(-1)
-        errG = criterion(output, label)
-        errG.backward()
-        D_G_z2 = output.mean().item()
-        optG.step()
-        _ = (errD_real + errD_fake).item(), errG.item(), D_x, D_G_z1, D_G_z2
-        seen += b
+        with autocast():
+            seen += _recipe_step(netG, netD, optG, optD, criterion, real, b)
+    _sync()
     return seen / (time.perf_counter() - t0)
+
+
+def _recipe_step(netG, netD, optG, optD, criterion, real, b) -> int:
+    """One step of the tutorial: D on a real batch, then on a fake batch, then G; .item() on every value."""
+    netD.zero_grad()
+    label = torch.full((b,), 1.0, device=DEVICE)
+    output = netD(real).view(-1)
+    errD_real = criterion(output, label)
+    errD_real.backward()
+    D_x = output.mean().item()
+    fake = netG(torch.randn(b, NZ, 1, 1, device=DEVICE))
+    label.fill_(0.0)
+    output = netD(fake.detach()).view(-1)
+    errD_fake = criterion(output, label)
+    errD_fake.backward()
+    D_G_z1 = output.mean().item()
+    optD.step()
+    netG.zero_grad()
+    label.fill_(1.0)
+    output = netD(fake).view(-1)
+    errG = criterion(output, label)
+    errG.backward()
+    D_G_z2 = output.mean().item()
+    optG.step()
+    _ = (errD_real + errD_fake).item(), errG.item(), D_x, D_G_z1, D_G_z2
+    return b
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=12, help="timed training steps per measurement")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--bf16", action="store_true", help="bf16 autocast (GPU); the peak is then bf16's")
     args = parser.parse_args()
+    global DEVICE, DTYPE
+    DEVICE, DTYPE = args.device, torch.bfloat16 if args.bf16 else torch.float32
     torch.set_num_threads(args.threads)
     peak = matmul_peak()
-    print(f"fp32 matmul peak here: {peak / 1e9:.1f} GFLOP/s ({args.threads} threads)")
+    where = torch.cuda.get_device_name() if DEVICE == "cuda" else f"{args.threads} threads"
+    print(f"{'bf16' if args.bf16 else 'fp32'} matmul peak here: {peak / 1e9:.1f} GFLOP/s ({where})")
     print(f"{'size':<10}{'ganlib img/s':>14}{'recipe img/s':>14}{'ratio':>8}{'GFLOP/step':>12}{'share of peak':>15}")
     for nc, size in ((3, 64), (1, 32)):
         flops = step_flops(define_G("dcgan", NZ, NGF, nc, size), define_D("dcgan", NGF, nc, size), nc, size)

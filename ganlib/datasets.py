@@ -190,3 +190,65 @@ def load_images(name: str, data_root=None, image_size: int = 64, max_images: int
         return load_image_folder(name, image_size, max_images)
     choices = [*SCENE_SETS, *(n for n, d in REGISTRY.items() if d.source == "kaggle" and n != "horse2zebra")]
     raise DataError(f"unknown dataset {name!r}; choose from {', '.join(choices)} or give an image folder path")
+
+
+# --- two domains, unaligned (CycleGAN) -----------------------------------------------
+
+SPLITS = ("trainA", "trainB", "testA", "testB")
+DOMAIN_NAMES = {"scenes": ("plain", "striped"), "horse2zebra": ("horse", "zebra")}
+
+
+@dataclass
+class Unaligned:
+    """Two image domains A and B, each split into train and test; ``paired`` when testA[k]
+    and testB[k] show the same content (the rendered scenes), so translations can be
+    scored against the image they should have produced."""
+    trainA: ImageData
+    trainB: ImageData
+    testA: ImageData
+    testB: ImageData
+    paired: bool
+    domains: tuple[str, str]          # what A and B are, e.g. ("horse", "zebra")
+    source: str
+
+
+def load_unaligned(name: str, data_root=None, image_size: int = 64, max_images: int | None = None,
+                   num_test: int = 200, seed: int = 0) -> Unaligned:
+    """Two-domain data by name: 'scenes' (rendered plain vs striped objects, ``max_images``
+    training scenes per domain, 2,000 by default, ``num_test`` test pairs), 'horse2zebra'
+    (the registry's, under ``<data root>/horse2zebra``), or the path of any folder holding
+    trainA/, trainB/, testA/ and testB/. ``max_images`` caps each training domain."""
+    import torch
+    from . import scenes
+
+    if name == "scenes":
+        n = max_images or 2000
+        arrays = scenes.render_domains(n, num_test, image_size, seed)
+        parts = {k: ImageData(torch.from_numpy(v).permute(0, 3, 1, 2).contiguous(), None, f"scenes-{k}",
+                              f"rendered scenes ({k}, seed {seed})") for k, v in arrays.items()}
+        return Unaligned(**parts, paired=True, domains=DOMAIN_NAMES["scenes"],
+                         source=f"{n} + {n} rendered training scenes (plain / striped, unpaired), "
+                                f"{num_test} rendered test pairs, {image_size} px, seed {seed}")
+    if name in REGISTRY:
+        if name != "horse2zebra":
+            raise DataError(f"dataset {name!r} has no two domains; choose scenes, horse2zebra or a folder "
+                            "holding trainA/, trainB/, testA/, testB/")
+        root = folder(name, data_root)
+        if not root.is_dir():
+            raise DataError(f"dataset 'horse2zebra' is not in {root}: get it with "
+                            "`python -m ganlib data fetch horse2zebra` (or point data_root / $GANLIB_DATA_ROOT "
+                            "at a folder holding horse2zebra/trainA ...)")
+    elif "/" in name or Path(name).is_dir():
+        root = Path(name)
+    else:
+        raise DataError(f"unknown dataset {name!r}; choose from scenes, horse2zebra or give a folder holding "
+                        "trainA/, trainB/, testA/, testB/")
+    missing = [s for s in SPLITS if not (root / s).is_dir()]
+    if missing:
+        raise DataError(f"{root} lacks {', '.join(missing)}: a two-domain dataset holds trainA/, trainB/, "
+                        "testA/ and testB/ (CycleGAN's layout)")
+    from .data import load_image_folder
+    parts = {s: load_image_folder(root / s, image_size, max_images if s.startswith("train") else None,
+                                  f"{root.name}-{s}") for s in SPLITS}
+    return Unaligned(**parts, paired=False, domains=DOMAIN_NAMES.get(name, ("A", "B")),
+                     source=f"{root} ({', '.join(f'{s} {len(parts[s])}' for s in SPLITS)}), {image_size} px")

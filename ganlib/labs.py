@@ -222,7 +222,48 @@ INVERSION = Lab(
     },
 )
 
-LABS = {lab.id: lab for lab in (DCGAN, MNIST, CGAN, INVERSION)}
+CYCLEGAN = Lab(
+    id="cyclegan",
+    title="CycleGAN, plain <-> striped scenes and horse <-> zebra: ResNet vs U-Net, with vs without augmentation",
+    reports="004 part 2",
+    params={
+        **{k: v for k, v in _common(()).items() if k not in ("lr", "snapshot_every")},
+        "dataset": Param(str, "scenes (rendered plain vs striped objects, paired test split), horse2zebra, or the "
+                              "path of a folder holding trainA/, trainB/, testA/, testB/"),
+        "max_images": Param(int, "training images per domain (scenes: how many to render; null: all / 2,000)",
+                            optional=True, min=2),
+        "num_test": Param(int, "scenes: rendered test pairs", min=2),
+        "batch_size": Param(int, "images of each domain per batch (1 in the CycleGAN code: InstanceNorm needs no batch)",
+                            min=1),
+        "image_size": Param(int, "image side in pixels (null: 32 for scenes, 64 for photos)", optional=True,
+                            choices=(32, 64, 128, 256)),
+        "padding": Param(str, "ResNet generator's padding: zeros (the report's) or reflect (the CycleGAN code's)",
+                         choices=("zeros", "reflect")),
+        "configs": Param(list, "generators to train and compare", item=Param(str, choices=(
+            "resnet", "resnet_aug", "unet", "unet_aug"))),
+        "ngf": Param(int, "generator feature maps (64 in the report)", min=1),
+        "ndf": Param(int, "discriminator feature maps (64 in the report)", min=1),
+        "n_blocks": Param(int, "residual blocks of the ResNet generator (9 in the report)", min=0),
+        "lr_g": Param(float, "generators' Adam learning rate (1e-4 in the report)", min=0),
+        "lr_d": Param(float, "discriminators' Adam learning rate (2e-4 in the report)", min=0),
+        "decay_epochs": Param(int, "last epochs over which both learning rates fall linearly to 0 (0: none)", min=0),
+        "lambda_cycle": Param(float, "weight of the L1 cycle loss (10 in the report)", min=0),
+        "lambda_identity": Param(float, "weight of the L1 identity loss (5 in the report)", min=0),
+        "d_weight": Param(float, "weight of the discriminators' loss (5 in the report)", min=0),
+        "pool_size": Param(int, "past fakes kept for the discriminators (50 in the CycleGAN code; 0: none)", min=0),
+        "judge_epochs": Param(int, "training epochs of the A-vs-B judge", min=1),
+    },
+    key_figures=["panel_resnet", "translations", "loss_terms", "g_vs_d"],
+    report_numbers={
+        "004, setting": "ResNet G (9 blocks) and PatchGAN D, InstanceNorm; MSE adversarial, L1 cycle x10, identity x5; "
+                        "Adam D 2e-4, G 1e-4; 30 epochs at 256 px (128 px with augmentation); U-Net 10 epochs",
+        "004, reading": "horse -> zebra gains stripes; zebra -> horse turns brown, stripes fade; augmentation gives "
+                        "clearer stripes but distorts the background; the U-Net barely changes its input; "
+                        "judged by eye, no metric given",
+    },
+)
+
+LABS = {lab.id: lab for lab in (DCGAN, MNIST, CGAN, INVERSION, CYCLEGAN)}
 
 
 def get_lab(lab_id: str) -> Lab:

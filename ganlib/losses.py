@@ -110,6 +110,44 @@ def gradient_penalty(netD: nn.Module, real: torch.Tensor, fake: torch.Tensor,
     return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
 
 
+class CycleGANLoss:
+    r"""CycleGAN's objective (Zhu et al., 2017) as report 004 wrote it, for G_AB: A -> B,
+    G_BA: B -> A and the least-squares discriminators D_A, D_B:
+
+    $$L_G = \underbrace{(D_B(G_{AB}(a)) - 1)^2 + (D_A(G_{BA}(b)) - 1)^2}_{\text{adversarial}}
+          + \lambda_{cyc}\,\underbrace{(\lVert G_{BA}(G_{AB}(a)) - a\rVert_1 + \lVert G_{AB}(G_{BA}(b)) - b\rVert_1)}_{\text{cycle}}
+          + \lambda_{id}\,\underbrace{(\lVert G_{AB}(b) - b\rVert_1 + \lVert G_{BA}(a) - a\rVert_1)}_{\text{identity}}$$
+
+    $$L_{D_B} = w_D\,[(D_B(b) - 1)^2 + D_B(\tilde b)^2]$$
+
+    (means over pixels and patches; $\tilde b$ a fake from the image pool). The report used
+    $\lambda_{cyc} = 10$, $\lambda_{id} = 5$ and $w_D = 5$; the CycleGAN authors' code
+    $w_D = 0.5$. Adam rescales gradients, so $w_D$ matters little. The cycle term is what
+    makes an unpaired translation keep the content; the identity term keeps colours when
+    the input already looks like the target.
+    """
+
+    def __init__(self, lambda_cycle: float = 10.0, lambda_identity: float = 5.0, d_weight: float = 5.0):
+        self.lambda_cycle, self.lambda_identity, self.d_weight = lambda_cycle, lambda_identity, d_weight
+
+    def adversarial(self, fake_out: torch.Tensor) -> torch.Tensor:
+        """G's least-squares term: push D's score of its fakes to 1 ("real")."""
+        return F.mse_loss(fake_out, torch.ones_like(fake_out))
+
+    def cycle(self, reconstructed: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+        """lambda_cycle * |G_BA(G_AB(a)) - a|_1 (and the same from B)."""
+        return self.lambda_cycle * F.l1_loss(reconstructed, real)
+
+    def identity(self, same: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+        """lambda_identity * |G_AB(b) - b|_1: a target-domain input should pass unchanged."""
+        return self.lambda_identity * F.l1_loss(same, real)
+
+    def discriminator(self, real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
+        """d_weight * [(D(real) - 1)^2 + D(fake)^2]."""
+        return self.d_weight * (F.mse_loss(real_out, torch.ones_like(real_out))
+                                + F.mse_loss(fake_out, torch.zeros_like(fake_out)))
+
+
 LOSSES = {"vanilla": VanillaLoss, "lsgan": LeastSquaresLoss, "wgan-gp": WGANGPLoss}
 
 

@@ -7,6 +7,9 @@
 * ``ConditionalGenerator`` / ``ConditionalDiscriminator``: report 002's conditional DCGAN,
   the condition (a multi-hot vector) projected to S*S values and fed to G with z and to D
   as a 4th image channel. Conditional networks take ``(input, condition)``.
+* ``ResnetGenerator`` / ``UnetGenerator`` / ``PatchDiscriminator``: the image-to-image
+  networks of CycleGAN (report 004 part 2); generators map an image to an image of the
+  same size, the PatchGAN scores overlapping patches.
 
 ``define_G(name, ...)`` and ``define_D(name, ...)`` build them by name, with the
 tutorial's weight initialisation.
@@ -226,20 +229,133 @@ class SmallDiscriminator(nn.Module):
         return self.main(x).view(-1)
 
 
+class ResnetBlock(nn.Module):
+    """x + (conv3 - InstanceNorm - ReLU - conv3 - InstanceNorm)(x): same shape in and out."""
+
+    def __init__(self, channels: int, padding: str = "zeros"):
+        super().__init__()
+        self.block = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, 1, 1, padding_mode=padding), nn.InstanceNorm2d(channels), nn.ReLU(True),
+            nn.Conv2d(channels, channels, 3, 1, 1, padding_mode=padding), nn.InstanceNorm2d(channels),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.block(x)
+
+
+class ResnetGenerator(nn.Module):
+    """Report 004's CycleGAN generator (Johnson et al.'s transformer net): c7s1-ngf, two
+    stride-2 convs, a 3x3 conv and ``n_blocks`` residual blocks at 1/4 size, two stride-2
+    transposed convs, c7s1-nc, tanh. Any image side divisible by 4.
+
+    ``padding='zeros'`` is the report's; 'reflect' is the CycleGAN authors' (the 7x7 layers
+    and the residual blocks pad by mirroring the image, which avoids dark borders)."""
+
+    def __init__(self, nc: int = 3, ngf: int = 64, n_blocks: int = 9, padding: str = "zeros"):
+        super().__init__()
+        last = (nn.ConvTranspose2d(ngf, nc, 7, 1, 3) if padding == "zeros"    # the report's (a conv, in effect)
+                else nn.Conv2d(ngf, nc, 7, 1, 3, padding_mode=padding))
+        self.main = nn.Sequential(
+            nn.Conv2d(nc, ngf, 7, 1, 3, padding_mode=padding), nn.InstanceNorm2d(ngf), nn.ReLU(True),  # ngf x S x S
+            nn.Conv2d(ngf, 2 * ngf, 3, 2, 1), nn.InstanceNorm2d(2 * ngf), nn.ReLU(True),               # 2ngf x S/2
+            nn.Conv2d(2 * ngf, 4 * ngf, 3, 2, 1), nn.InstanceNorm2d(4 * ngf), nn.ReLU(True),           # 4ngf x S/4
+            nn.Conv2d(4 * ngf, 4 * ngf, 3, 1, 1, padding_mode=padding),                                # 4ngf x S/4
+            *[ResnetBlock(4 * ngf, padding) for _ in range(n_blocks)],                                 # 4ngf x S/4
+            nn.ConvTranspose2d(4 * ngf, 2 * ngf, 3, 2, 1, output_padding=1),                           # 2ngf x S/2
+            nn.InstanceNorm2d(2 * ngf), nn.ReLU(True),
+            nn.ConvTranspose2d(2 * ngf, ngf, 3, 2, 1, output_padding=1),                               # ngf x S x S
+            nn.InstanceNorm2d(ngf), nn.ReLU(True),
+            last, nn.Tanh(),                                                                           # nc x S x S
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.main(x)
+
+
+class UnetBlock(nn.Module):
+    """One level of the U-Net: down (conv4 s2), the inner levels, up (transposed conv4 s2),
+    and the skip connection that concatenates this level's input to its output."""
+
+    def __init__(self, outer: int, inner: int, sub: nn.Module | None = None, outermost: bool = False):
+        super().__init__()
+        self.outermost = outermost
+        down = [nn.Conv2d(outer, inner, 4, 2, 1)]
+        if not outermost:                      # the image itself gets no activation
+            down.insert(0, nn.LeakyReLU(0.2, True))
+        if sub is not None and not outermost:  # the innermost level has no norm at its 1 x 1 bottom
+            down.append(nn.InstanceNorm2d(inner))
+        up = [nn.ReLU(True), nn.ConvTranspose2d(inner if sub is None else 2 * inner, outer, 4, 2, 1),
+              nn.Tanh() if outermost else nn.InstanceNorm2d(outer)]
+        self.model = nn.Sequential(*down, *([sub] if sub is not None else []), *up)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x) if self.outermost else torch.cat([x, self.model(x)], 1)
+
+
+class UnetGenerator(nn.Module):
+    """The U-Net of pix2pix/CycleGAN: ``num_downs`` stride-2 levels (down to 1 x 1 when
+    2**num_downs is the image side), features ngf, 2ngf, 4ngf, then 8ngf, and skip
+    connections between mirrored levels, so the input's details reach the output directly."""
+
+    def __init__(self, nc: int = 3, ngf: int = 64, num_downs: int = 5):
+        super().__init__()
+        widths = [min(2 ** k, 8) * ngf for k in range(num_downs)]      # ngf, 2ngf, 4ngf, 8ngf, 8ngf ...
+        block = UnetBlock(widths[-1], widths[-1])                       # innermost: 1 x 1 at the bottom
+        for k in range(num_downs - 2, 0, -1):
+            block = UnetBlock(widths[k - 1] if k < 4 else widths[k], widths[k], block)
+        self.main = UnetBlock(nc, ngf, block, outermost=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.main(x)
+
+
+class PatchDiscriminator(nn.Module):
+    """Report 004's PatchGAN: 4x4 convs ndf, 2ndf, 4ndf (stride 2), 8ndf (stride 1), 1 (stride 1),
+    InstanceNorm and LeakyReLU(0.2): a map of scores, one per overlapping patch (70 x 70 px
+    at ndf=64), not one per image."""
+
+    def __init__(self, nc: int = 3, ndf: int = 64):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.Conv2d(nc, ndf, 4, 2, 1), nn.InstanceNorm2d(ndf), nn.LeakyReLU(0.2, True),               # S/2
+            nn.Conv2d(ndf, 2 * ndf, 4, 2, 1), nn.InstanceNorm2d(2 * ndf), nn.LeakyReLU(0.2, True),      # S/4
+            nn.Conv2d(2 * ndf, 4 * ndf, 4, 2, 1), nn.InstanceNorm2d(4 * ndf), nn.LeakyReLU(0.2, True),  # S/8
+            nn.Conv2d(4 * ndf, 8 * ndf, 4, 1, 1), nn.InstanceNorm2d(8 * ndf), nn.LeakyReLU(0.2, True),  # S/8 - 1
+            nn.Conv2d(8 * ndf, 1, 4, 1, 1),                                                             # S/8 - 2
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.main(x)
+
+
 def is_conditional(net: nn.Module) -> bool:
     """Whether a network takes a condition as its second input."""
     return isinstance(net, (ConditionalGenerator, ConditionalDiscriminator))
 
 
-GENERATORS = {"dcgan": DCGANGenerator, "mlp": MLPGenerator, "cdcgan": ConditionalGenerator, "small": SmallGenerator}
+GENERATORS = {"dcgan": DCGANGenerator, "mlp": MLPGenerator, "cdcgan": ConditionalGenerator, "small": SmallGenerator,
+              "resnet": ResnetGenerator, "unet": UnetGenerator}
 DISCRIMINATORS = {"dcgan": DCGANDiscriminator, "mlp": MLPDiscriminator, "cdcgan": ConditionalDiscriminator,
-                  "small": SmallDiscriminator}
+                  "small": SmallDiscriminator, "patch": PatchDiscriminator}
 
 
 def define_G(name: str, nz: int = 100, ngf: int = 64, nc: int = 3, image_size: int = 64,
-             hidden: int = 4096, num_classes: int = 24) -> nn.Module:
-    """Build a generator by name ('dcgan', 'mlp', 'cdcgan' or 'small') with the tutorial's weight init."""
-    if name == "dcgan":
+             hidden: int = 4096, num_classes: int = 24, n_blocks: int = 9, padding: str = "zeros") -> nn.Module:
+    """Build a generator by name with the tutorial's weight init: from noise 'dcgan', 'mlp',
+    'cdcgan' or 'small'; image to image 'resnet' (``n_blocks`` residual blocks) or 'unet'
+    (as many levels as halve ``image_size`` down to 1 x 1); ``padding`` ('zeros', 'reflect') for 'resnet'."""
+    if name == "resnet":
+        if image_size % 4:
+            raise ValueError(f"the resnet generator needs an image side divisible by 4, not {image_size}")
+        if padding not in ("zeros", "reflect"):
+            raise ValueError(f"padding must be 'zeros' or 'reflect', not {padding!r}")
+        net = ResnetGenerator(nc=nc, ngf=ngf, n_blocks=n_blocks, padding=padding)
+    elif name == "unet":
+        num_downs = image_size.bit_length() - 1
+        if image_size != 2 ** num_downs or num_downs < 5:
+            raise ValueError(f"the unet generator needs a power-of-two image side >= 32, not {image_size}")
+        net = UnetGenerator(nc=nc, ngf=ngf, num_downs=num_downs)
+    elif name == "dcgan":
         net = DCGANGenerator(nz=nz, ngf=ngf, nc=nc, image_size=image_size)
     elif name == "mlp":
         net = MLPGenerator(nz=nz, hidden=hidden, nc=nc, image_size=image_size)
@@ -257,9 +373,13 @@ def define_G(name: str, nz: int = 100, ngf: int = 64, nc: int = 3, image_size: i
 
 def define_D(name: str, ndf: int = 64, nc: int = 3, image_size: int = 64, norm: str = "batch",
              num_classes: int = 24) -> nn.Module:
-    """Build a discriminator by name ('dcgan', 'mlp', 'cdcgan' or 'small') with the tutorial's weight init;
-    ``norm`` ('batch', 'instance', 'none') applies to the convolutional ones."""
-    if name == "dcgan":
+    """Build a discriminator by name ('dcgan', 'mlp', 'cdcgan', 'small', or the PatchGAN 'patch')
+    with the tutorial's weight init; ``norm`` ('batch', 'instance', 'none') applies to the DCGAN ones."""
+    if name == "patch":
+        if image_size < 32:
+            raise ValueError(f"the patch discriminator reads images of 32 px or more, not {image_size}")
+        net = PatchDiscriminator(nc=nc, ndf=ndf)
+    elif name == "dcgan":
         net = DCGANDiscriminator(ndf=ndf, nc=nc, image_size=image_size, norm=norm)
     elif name == "mlp":
         net = MLPDiscriminator(nc=nc, image_size=image_size)

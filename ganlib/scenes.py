@@ -42,15 +42,16 @@ def _project(gx: float, gz: float, size: int) -> tuple[float, float, float]:
     return size * (0.5 + 0.40 * gx / d), size * (0.30 + 0.62 / d), size / d
 
 
-def _layout(rng: np.random.Generator, n: int, size: int) -> list[dict]:
+def _layout(rng: np.random.Generator, n: int, size: int, zoom: float = 1.0) -> list[dict]:
     """Positions, sizes and turns of n objects, placed one at a time (so the first k of a
-    layout are the layout of k objects) so that none hides much of another."""
+    layout are the layout of k objects) so that none hides much of another; ``zoom``
+    scales the objects (and keeps them in the frame)."""
     placed = []
     for _ in range(n):
         for attempt in range(200):
-            gx, gz = rng.uniform(-0.85, 0.85), rng.uniform(0.0, 1.0)
+            gx, gz = rng.uniform(-0.85, 0.85) / zoom ** 0.5, rng.uniform(0.0, 1.0)
             sx, sy, scale = _project(gx, gz, size)
-            r = scale * rng.uniform(0.085, 0.11)
+            r = scale * rng.uniform(0.085, 0.11) * zoom
             obj = dict(sx=sx, sy=sy, r=r, yaw=rng.uniform(0, np.pi / 2), box=_screen_box(sx, sy, r))
             if all(_overlap(obj["box"], o["box"]) < 0.15 for o in placed) or attempt == 199:
                 placed.append(obj)
@@ -157,11 +158,29 @@ def _floor(rng, n: int) -> np.ndarray:
     return np.repeat(base[..., None], 3, -1)
 
 
-def render_scene(labels: list[str], rng: np.random.Generator, size: int = 64) -> np.ndarray:
-    """One scene holding the named objects ("red cube", ...), as uint8 (size, size, 3)."""
+def _stripes(x, y, o) -> np.ndarray:
+    """Zebra stripes on an object: wavy dark bands counted up from its base, so the
+    pattern follows the object (where it stands, how big it is), not the image grid."""
+    v = (o["sy"] - y) / (0.62 * o["r"]) + 0.3 * np.sin(np.pi * (x - o["sx"]) / o["r"])
+    return (v % 1.0) < 0.45
+
+
+STYLES = ("plain", "striped")
+
+
+def render_scene(labels: list[str], rng: np.random.Generator, size: int = 64, style: str = "plain",
+                 zoom: float = 1.0) -> np.ndarray:
+    """One scene holding the named objects ("red cube", ...), as uint8 (size, size, 3).
+
+    ``style='striped'`` paints the same scene (the random stream is used alike) with each
+    object striped like a zebra: the hidden ground truth of the CycleGAN lab's plain <->
+    striped translation. ``zoom`` makes the objects bigger.
+    """
+    if style not in STYLES:
+        raise ValueError(f"unknown scene style {style!r}; choose from {', '.join(STYLES)}")
     n = size * SUPERSAMPLE
     canvas = _floor(rng, n)
-    layout = _layout(rng, len(labels), n)
+    layout = _layout(rng, len(labels), n, zoom)
     y, x = np.mgrid[0:n, 0:n] + 0.5
     for o in layout:                                       # soft shadows, down-right of each object
         d2 = ((x - o["sx"] - 0.6 * o["r"]) / (1.5 * o["r"])) ** 2 + ((y - o["sy"] + 0.1 * o["r"]) / (0.8 * o["r"])) ** 2
@@ -171,8 +190,12 @@ def render_scene(labels: list[str], rng: np.random.Generator, size: int = 64) ->
         o = layout[k]
         x0, y0, x1, y1 = (int(max(0, v)) for v in o["box"])
         x1, y1 = min(n, x1 + 2), min(n, y1 + 2)
-        DRAW[shape](canvas[y0:y1, x0:x1], x[y0:y1, x0:x1], y[y0:y1, x0:x1], o,
-                    np.array(COLOURS[colour_name]) / 255.0)
+        crop, xs, ys = canvas[y0:y1, x0:x1], x[y0:y1, x0:x1], y[y0:y1, x0:x1]
+        before = crop.copy()
+        DRAW[shape](crop, xs, ys, o, np.array(COLOURS[colour_name]) / 255.0)
+        if style == "striped":
+            drawn = (crop != before).any(-1)
+            crop[drawn & _stripes(xs, ys, o)] *= 0.12
     image = canvas.reshape(size, SUPERSAMPLE, size, SUPERSAMPLE, 3).mean((1, 3))
     return (image * 255 + 0.5).clip(0, 255).astype(np.uint8)
 
@@ -202,3 +225,24 @@ def render_variety(kind: str, n: int, size: int = 64, seed: int = 0) -> np.ndarr
         label_lists = [list(rng.choice(OBJECT_NAMES, size=rng.integers(1, 4), replace=False)) for _ in range(n)]
     names = [f"{kind}_{k:06d}_0.png" for k in range(n)]
     return render_many(label_lists, names, seed=seed, size=size)
+
+
+def render_domains(n_train: int, n_test: int, size: int = 32, seed: int = 0,
+                   zoom: float = 3.0) -> dict[str, np.ndarray]:
+    """The CycleGAN lab's two scene domains, uint8 (N, size, size, 3) each: A plain objects,
+    B the same kinds of objects striped like a zebra (1-2 objects of any shape and colour).
+
+    ``trainA`` and ``trainB`` are different scenes (unpaired, as real domains are);
+    ``testA[k]`` and ``testB[k]`` are one scene in both styles: the hidden ground truth
+    that every test translation is scored against.
+    """
+    rng = np.random.default_rng([seed, 11])
+    n = 2 * n_train + n_test
+    label_lists = [list(rng.choice(OBJECT_NAMES, size=rng.integers(1, 3), replace=False)) for _ in range(n)]
+    draw = lambda k, style: render_scene(label_lists[k], scene_rng(f"cycle_{k:06d}_0.png", seed), size, style, zoom)
+    return {
+        "trainA": np.stack([draw(k, "plain") for k in range(n_train)]),
+        "trainB": np.stack([draw(k, "striped") for k in range(n_train, 2 * n_train)]),
+        "testA": np.stack([draw(k, "plain") for k in range(2 * n_train, n)]),
+        "testB": np.stack([draw(k, "striped") for k in range(2 * n_train, n)]),
+    }

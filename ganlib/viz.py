@@ -161,3 +161,93 @@ class LivePanel:
             self.out.clear_output(wait=True)
             display(fig)
         plt.close(fig)
+
+
+# --- CycleGAN ---------------------------------------------------------------------------
+
+def cycle_panel(images_uint8: torch.Tensor, title: str = "", titles=None):
+    """Report 004's 2x4 panel: real, replicate (identity), fake, cycle for A (top) and B (bottom)."""
+    from .cyclegan import PANEL_TITLES
+
+    fig, axes = plt.subplots(2, 4, figsize=(8, 4.4))
+    for ax, image, name in zip(axes.flat, images_uint8, titles or PANEL_TITLES):
+        ax.imshow(image.permute(1, 2, 0).numpy())
+        ax.set_title(name, fontsize=9)
+        ax.axis("off")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def loss_terms(epoch_means: dict, title: str = ""):
+    """Each term of the generators' loss, per epoch (report 004's Figure 6): the cycle terms
+    weigh most, as the report noted, because of their weight of 10."""
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for key in ("loss_identity_A", "loss_identity_B", "loss_gan_A2B", "loss_gan_B2A", "loss_cycle_ABA",
+                "loss_cycle_BAB"):
+        values = epoch_means[key]
+        ax.plot(range(1, len(values) + 1), values, marker="o", ms=3, label=key)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean over the epoch")
+    ax.set_title(title or "Contribution of each term to the generators' loss")
+    ax.legend(fontsize=7, ncol=2)
+    return fig
+
+
+def g_vs_d(named_epoch_means: dict):
+    """The generators' total loss and each discriminator's loss per epoch (report 004's Figure 7),
+    one panel per run."""
+    fig, axes = plt.subplots(1, len(named_epoch_means), figsize=(4.5 * len(named_epoch_means), 3.2),
+                             squeeze=False)
+    for ax, (name, means) in zip(axes[0], named_epoch_means.items()):
+        epochs = range(1, len(means["total_loss"]) + 1)
+        ax.plot(epochs, means["total_loss"], marker="o", ms=3, label="generators (total)")
+        ax.plot(epochs, means["loss_discrim_A"], marker="o", ms=3, label="D_A")
+        ax.plot(epochs, means["loss_discrim_B"], marker="o", ms=3, label="D_B")
+        ax.set_title(name)
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def image_rows(rows: dict, size: float = 1.1):
+    """Rows of images (uint8 (n, C, H, W) each), one row per key, the key written on its left."""
+    n = max(len(v) for v in rows.values())
+    fig, axes = plt.subplots(len(rows), 1, figsize=(size * n + 1.5, size * len(rows) + 0.2), squeeze=False)
+    for ax, (name, images) in zip(axes[:, 0], rows.items()):
+        ax.imshow(grid_image(images, nrow=n))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for side in ax.spines.values():
+            side.set_visible(False)
+        ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+class CyclePanel:
+    """The 2x4 panel of ``cyclegan.train_cyclegan``, redrawn after every epoch in an ipywidgets
+    Output in JupyterLab (report 004's live view). Pass ``panel.update`` as ``on_epoch``;
+    headless it does nothing (the notebook saves one PNG per epoch instead)."""
+
+    def __init__(self, title: str = ""):
+        self.title = title
+        self.out = None
+        if ui.is_interactive():
+            import ipywidgets as widgets
+            from IPython.display import display
+            self.out = widgets.Output()
+            display(self.out)
+
+    def update(self, result) -> None:
+        if self.out is None or not result.panels:
+            return
+        from IPython.display import display
+        epoch = max(result.panels)
+        fig = cycle_panel(result.panels[epoch], f"{self.title}: after epoch {epoch}/{result.num_epochs}")
+        with self.out:
+            self.out.clear_output(wait=True)
+            display(fig)
+        plt.close(fig)

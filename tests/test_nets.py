@@ -34,8 +34,8 @@ def test_tutorial_init_and_report_sizes():
 
 
 def test_unknown_names_and_sizes_are_clear_errors():
-    with pytest.raises(ValueError, match="unknown generator 'resnet'"):
-        define_G("resnet")
+    with pytest.raises(ValueError, match="unknown generator 'stylegan'"):
+        define_G("stylegan")
     with pytest.raises(ValueError, match="image_size must be one of"):
         define_D("dcgan", image_size=48)
 
