@@ -25,7 +25,8 @@ from . import ui
 from .data import ImageData, to_float, to_uint8
 from .losses import CycleGANLoss
 from .settings import pick_device
-from .train import CheckpointMismatch, TrainingDiverged, _load_checkpoint, _save_atomic, epoch_order
+from .train import (CheckpointMismatch, TrainingDiverged, _load_checkpoint, _load_state_dicts, _pull_stats,
+                    _save_atomic, _state_dicts, epoch_order)
 
 # per iteration, named as in report 004's code
 TERMS = ("loss_identity_A", "loss_identity_B", "loss_gan_A2B", "loss_gan_B2A", "loss_cycle_ABA", "loss_cycle_BAB",
@@ -180,6 +181,7 @@ def train_cyclegan(G_A2B: nn.Module, G_B2A: nn.Module, D_A: nn.Module, D_B: nn.M
     optG = torch.optim.Adam(list(G_A2B.parameters()) + list(G_B2A.parameters()), lr=lr_g, betas=betas)
     optD = torch.optim.Adam(list(D_A.parameters()) + list(D_B.parameters()), lr=lr_d, betas=betas)
     schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, linear_decay(num_epochs, decay_epochs)) for opt in (optG, optD)]
+    parts = {**nets, "optG": optG, "optD": optD, "schedulers": schedulers}
     pools = {"A": ImagePool(pool_size, seed + 3), "B": ImagePool(pool_size, seed + 4)}
     result = CycleResult(name, G_A2B, G_B2A, D_A, D_B, num_epochs, iters_per_epoch)
     start = 0
@@ -187,12 +189,7 @@ def train_cyclegan(G_A2B: nn.Module, G_B2A: nn.Module, D_A: nn.Module, D_B: nn.M
     checkpoint = Path(checkpoint) if checkpoint else None
     if checkpoint and resume and checkpoint.exists():
         ckpt = _load_checkpoint(checkpoint, fingerprint)
-        for key, net in nets.items():
-            net.load_state_dict(ckpt[key])
-        optG.load_state_dict(ckpt["optG"])
-        optD.load_state_dict(ckpt["optD"])
-        for sched, state in zip(schedulers, ckpt["schedulers"]):
-            sched.load_state_dict(state)
+        _load_state_dicts(ckpt, parts)
         for key, pool in pools.items():
             pool.load_state_dict(ckpt["pools"][key], dev)
         torch.set_rng_state(ckpt["torch_rng"])
@@ -204,10 +201,7 @@ def train_cyclegan(G_A2B: nn.Module, G_B2A: nn.Module, D_A: nn.Module, D_B: nn.M
 
     def save_checkpoint(iteration: int) -> None:
         if checkpoint:
-            _save_atomic({"fingerprint": fingerprint, "iteration": iteration,
-                          **{key: net.state_dict() for key, net in nets.items()},
-                          "optG": optG.state_dict(), "optD": optD.state_dict(),
-                          "schedulers": [s.state_dict() for s in schedulers],
+            _save_atomic({"fingerprint": fingerprint, "iteration": iteration, **_state_dicts(parts),
                           "pools": {key: pool.state_dict() for key, pool in pools.items()},
                           "torch_rng": torch.get_rng_state(), "history": result.history, "panels": result.panels,
                           "seconds": result.seconds, "images_seen": result.images_seen}, checkpoint)
@@ -227,17 +221,10 @@ def train_cyclegan(G_A2B: nn.Module, G_B2A: nn.Module, D_A: nn.Module, D_B: nn.M
     def flush() -> None:
         if not pending:
             return
-        values = torch.stack([s for _, s in pending]).cpu()
-        bad = (~torch.isfinite(values)).any(dim=1).nonzero()
-        if len(bad):
-            it, row = pending[int(bad[0])][0], values[int(bad[0])]
-            raise TrainingDiverged(
-                f"[{name}] loss is not finite at epoch {it // iters_per_epoch}, iteration {it % iters_per_epoch} "
-                f"(total_loss={row[6].item():.4g}, loss_discrim_A={row[7].item():.4g}, "
-                f"loss_discrim_B={row[8].item():.4g}); training stopped. Lower the learning rates "
-                f"(lr_g={lr_g}, lr_d={lr_d}); " + (f"the last good checkpoint is {checkpoint}" if checkpoint
-                                                   else "no checkpoint was kept"))
-        for (it, _), row in zip(pending, values.tolist()):
+        advice = (f"Lower the learning rates (lr_g={lr_g}, lr_d={lr_d}); "
+                  + (f"the last good checkpoint is {checkpoint}" if checkpoint else "no checkpoint was kept"))
+        for it, row in _pull_stats(pending, TERMS, ("total_loss", "loss_discrim_A", "loss_discrim_B"), name,
+                                   iters_per_epoch, advice):
             for key, v in zip(("iter", "epoch", *TERMS), (it, it // iters_per_epoch, *row)):
                 result.history[key].append(v)
             i = it % iters_per_epoch

@@ -233,6 +233,8 @@ CYCLEGAN = Lab(
         "max_images": Param(int, "training images per domain (scenes: how many to render; null: all / 2,000)",
                             optional=True, min=2),
         "num_test": Param(int, "scenes: rendered test pairs", min=2),
+        "num_epochs": Param(int, "passes over the training images (null: 5 for scenes, 2 for photos)", optional=True,
+                            min=1),
         "batch_size": Param(int, "images of each domain per batch (1 in the CycleGAN code: InstanceNorm needs no batch)",
                             min=1),
         "image_size": Param(int, "image side in pixels (null: 32 for scenes, 64 for photos)", optional=True,
@@ -246,14 +248,15 @@ CYCLEGAN = Lab(
         "n_blocks": Param(int, "residual blocks of the ResNet generator (9 in the report)", min=0),
         "lr_g": Param(float, "generators' Adam learning rate (1e-4 in the report)", min=0),
         "lr_d": Param(float, "discriminators' Adam learning rate (2e-4 in the report)", min=0),
-        "decay_epochs": Param(int, "last epochs over which both learning rates fall linearly to 0 (0: none)", min=0),
+        "decay_epochs": Param(int, "last epochs over which both learning rates fall linearly to 0 (0: none; "
+                                   "null: half of num_epochs)", optional=True, min=0),
         "lambda_cycle": Param(float, "weight of the L1 cycle loss (10 in the report)", min=0),
         "lambda_identity": Param(float, "weight of the L1 identity loss (5 in the report)", min=0),
         "d_weight": Param(float, "weight of the discriminators' loss (5 in the report)", min=0),
         "pool_size": Param(int, "past fakes kept for the discriminators (50 in the CycleGAN code; 0: none)", min=0),
         "judge_epochs": Param(int, "training epochs of the A-vs-B judge", min=1),
     },
-    key_figures=["panel_resnet", "translations", "loss_terms", "g_vs_d"],
+    key_figures=["panel_resnet", "panel_unet", "translations_A2B", "translations_B2A", "loss_terms", "g_vs_d"],
     report_numbers={
         "004, setting": "ResNet G (9 blocks) and PatchGAN D, InstanceNorm; MSE adversarial, L1 cycle x10, identity x5; "
                         "Adam D 2e-4, G 1e-4; 30 epochs at 256 px (128 px with augmentation); U-Net 10 epochs",

@@ -120,18 +120,30 @@ def write_index(root: Path = REPORTS) -> Path:
         parts.append("<h3>What the original report gave</h3><table>" + "".join(
             f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in lab.report_numbers.items())
             + "</table>")
-        for profile in PROFILES:
-            folder = root / lab.id / profile
+        lab_dir = root / lab.id
+        others = sorted(p.name for p in lab_dir.iterdir() if p.is_dir() and p.name not in PROFILES) \
+            if lab_dir.is_dir() else []
+        for name in [*PROFILES, *others]:      # the profiles, then runs written with --out
+            folder = lab_dir / name
             if not (folder / "run.json").exists():
                 continue
             run = json.loads((folder / "run.json").read_text())
             status = "ok" if run.get("ok") else "FAILED"
-            parts.append(f"<h3>profile {profile}: <a href='{lab.id}/{profile}/{lab.id}.html'>report</a> "
+            title = f"profile {name}"
+            if name not in PROFILES:
+                try:
+                    base = resolve_params(lab.id, run["profile"])
+                except ParameterError:
+                    base = {}
+                changed = {k: v for k, v in run["parameters"].items() if base.get(k) != v}
+                title = (f"run {name}: profile {run['profile']}"
+                         + "".join(f", {k} = {v}" for k, v in changed.items()))
+            parts.append(f"<h3>{html.escape(title)}: <a href='{lab.id}/{name}/{lab.id}.html'>report</a> "
                          f"({status}, wall time {run['seconds']:.0f} s, {run['finished_utc']})</h3>")
             for fig in lab.key_figures:
                 if (folder / "figures" / f"{fig}.png").exists():
-                    parts.append(f"<a href='{lab.id}/{profile}/figures/{fig}.png'>"
-                                 f"<img src='{lab.id}/{profile}/figures/{fig}.png' alt='{fig}'></a>")
+                    parts.append(f"<a href='{lab.id}/{name}/figures/{fig}.png'>"
+                                 f"<img src='{lab.id}/{name}/figures/{fig}.png' alt='{fig}'></a>")
             if (folder / "metrics.json").exists():
                 parts.append(_metrics_table(json.loads((folder / "metrics.json").read_text())))
     path = root / "index.html"

@@ -227,6 +227,9 @@ def render_variety(kind: str, n: int, size: int = 64, seed: int = 0) -> np.ndarr
     return render_many(label_lists, names, seed=seed, size=size)
 
 
+TEST_OFFSET = 10 ** 7      # test scenes' numbers: their random streams are never a training scene's
+
+
 def render_domains(n_train: int, n_test: int, size: int = 32, seed: int = 0,
                    zoom: float = 3.0) -> dict[str, np.ndarray]:
     """The CycleGAN lab's two scene domains, uint8 (N, size, size, 3) each: A plain objects,
@@ -236,13 +239,20 @@ def render_domains(n_train: int, n_test: int, size: int = 32, seed: int = 0,
     ``testA[k]`` and ``testB[k]`` are one scene in both styles: the hidden ground truth
     that every test translation is scored against.
     """
-    rng = np.random.default_rng([seed, 11])
-    n = 2 * n_train + n_test
-    label_lists = [list(rng.choice(OBJECT_NAMES, size=rng.integers(1, 3), replace=False)) for _ in range(n)]
-    draw = lambda k, style: render_scene(label_lists[k], scene_rng(f"cycle_{k:06d}_0.png", seed), size, style, zoom)
+    def label_lists(n: int, stream: int) -> list[list[str]]:
+        rng = np.random.default_rng([seed, stream])
+        return [list(rng.choice(OBJECT_NAMES, size=rng.integers(1, 3), replace=False)) for _ in range(n)]
+
+    def draw(labels, name, style):
+        return render_scene(labels, scene_rng(name, seed), size, style, zoom)
+
+    # Training scenes come from one stream and test scenes from another, so the test pairs
+    # are the same whatever the number of training scenes.
+    train = label_lists(2 * n_train, 11)
+    test = label_lists(n_test, 12)
     return {
-        "trainA": np.stack([draw(k, "plain") for k in range(n_train)]),
-        "trainB": np.stack([draw(k, "striped") for k in range(n_train, 2 * n_train)]),
-        "testA": np.stack([draw(k, "plain") for k in range(2 * n_train, n)]),
-        "testB": np.stack([draw(k, "striped") for k in range(2 * n_train, n)]),
+        "trainA": np.stack([draw(train[k], f"cycle_{k:06d}_0.png", "plain") for k in range(n_train)]),
+        "trainB": np.stack([draw(train[k], f"cycle_{k:06d}_0.png", "striped") for k in range(n_train, 2 * n_train)]),
+        "testA": np.stack([draw(labels, f"cycle_{TEST_OFFSET + k}_0.png", "plain") for k, labels in enumerate(test)]),
+        "testB": np.stack([draw(labels, f"cycle_{TEST_OFFSET + k}_0.png", "striped") for k, labels in enumerate(test)]),
     }

@@ -92,6 +92,18 @@ def _save_atomic(obj, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def _state_dicts(parts: dict) -> dict:
+    """{name: network, optimizer or list of schedulers} -> {name: its state (a list for lists)}."""
+    return {k: [p.state_dict() for p in v] if isinstance(v, list) else v.state_dict() for k, v in parts.items()}
+
+
+def _load_state_dicts(ckpt: dict, parts: dict) -> None:
+    """Restore what ``_state_dicts`` saved into the same parts."""
+    for k, v in parts.items():
+        for part, state in zip(v, ckpt[k]) if isinstance(v, list) else [(v, ckpt[k])]:
+            part.load_state_dict(state)
+
+
 def _load_checkpoint(path: Path, fingerprint: dict) -> dict:
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
@@ -105,6 +117,21 @@ def _load_checkpoint(path: Path, fingerprint: dict) -> dict:
         raise CheckpointMismatch(f"checkpoint {path} is from another configuration ({detail}); "
                                  "point checkpoint elsewhere or pass resume=False to start over")
     return ckpt
+
+
+def _pull_stats(pending: list, keys: tuple, shown: tuple, name: str, iters_per_epoch: int,
+                advice: str) -> list[tuple[int, list]]:
+    """Bring the pending per-iteration stats (kept on the device so that no step waits for the
+    host) to the host as (iteration, values); a NaN or infinite value stops training with a
+    message naming where it happened, the ``shown`` stats there, and ``advice``."""
+    values = torch.stack([s for _, s in pending]).cpu()
+    bad = (~torch.isfinite(values)).any(dim=1).nonzero()
+    if len(bad):
+        it, row = pending[int(bad[0])][0], dict(zip(keys, values[int(bad[0])].tolist()))
+        raise TrainingDiverged(
+            f"[{name}] loss is not finite at epoch {it // iters_per_epoch}, iteration {it % iters_per_epoch} ("
+            + ", ".join(f"{k}={row[k]:.4g}" for k in shown) + f"); training stopped. {advice}")
+    return [(it, row) for (it, _), row in zip(pending, values.tolist())]
 
 
 def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
@@ -164,6 +191,7 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
     optD = torch.optim.Adam(netD.parameters(), lr=lr_d or lr, betas=betas)
     schedulers = ([torch.optim.lr_scheduler.StepLR(opt, step_size=lr_step, gamma=lr_gamma) for opt in (optG, optD)]
                   if lr_step else [])
+    parts = {"netG": netG, "netD": netD, "optG": optG, "optD": optD, "schedulers": schedulers}
     noise_gen = torch.Generator().manual_seed(seed + 1)
     if g_cond:
         fixed_condition = fixed_condition.float().to(dev)
@@ -175,12 +203,7 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
     checkpoint = Path(checkpoint) if checkpoint else None
     if checkpoint and resume and checkpoint.exists():
         ckpt = _load_checkpoint(checkpoint, fingerprint)
-        netG.load_state_dict(ckpt["netG"])
-        netD.load_state_dict(ckpt["netD"])
-        optG.load_state_dict(ckpt["optG"])
-        optD.load_state_dict(ckpt["optD"])
-        for sched, state in zip(schedulers, ckpt["schedulers"]):
-            sched.load_state_dict(state)
+        _load_state_dicts(ckpt, parts)
         noise_gen.set_state(ckpt["noise_rng"])
         torch.set_rng_state(ckpt["torch_rng"])
         result.history, result.snapshots = ckpt["history"], ckpt["snapshots"]
@@ -191,10 +214,7 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
 
     def save_checkpoint(iteration: int) -> None:
         if checkpoint:
-            _save_atomic({"fingerprint": fingerprint, "iteration": iteration,
-                          "netG": netG.state_dict(), "netD": netD.state_dict(),
-                          "optG": optG.state_dict(), "optD": optD.state_dict(),
-                          "schedulers": [sched.state_dict() for sched in schedulers],
+            _save_atomic({"fingerprint": fingerprint, "iteration": iteration, **_state_dicts(parts),
                           "noise_rng": noise_gen.get_state(), "torch_rng": torch.get_rng_state(),
                           "history": result.history, "snapshots": result.snapshots,
                           "seconds": result.seconds, "images_seen": result.images_seen}, checkpoint)
@@ -214,16 +234,9 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
         """Pull pending stats to the host, check them, extend history and print log lines."""
         if not pending:
             return
-        values = torch.stack([s for _, s in pending]).cpu()
-        bad = (~torch.isfinite(values)).any(dim=1).nonzero()
-        if len(bad):
-            it, row = pending[int(bad[0])][0], values[int(bad[0])]
-            raise TrainingDiverged(
-                f"[{name}] loss is not finite at epoch {it // iters_per_epoch}, iteration "
-                f"{it % iters_per_epoch} (Loss_D={row[0].item():.4g}, Loss_G={row[1].item():.4g}); "
-                f"training stopped. Lower the learning rate (lr={lr}) or change the loss; "
-                + (f"the last good checkpoint is {checkpoint}" if checkpoint else "no checkpoint was kept"))
-        for (it, _), row in zip(pending, values.tolist()):
+        advice = (f"Lower the learning rate (lr={lr}) or change the loss; "
+                  + (f"the last good checkpoint is {checkpoint}" if checkpoint else "no checkpoint was kept"))
+        for it, row in _pull_stats(pending, STATS, ("Loss_D", "Loss_G"), name, iters_per_epoch, advice):
             epoch, i = divmod(it, iters_per_epoch)
             for key, v in zip(("iter", "epoch", "i", *STATS), (it, epoch, i, *row)):
                 result.history[key].append(v)

@@ -132,11 +132,9 @@ def d_histograms(scores: dict, bins: int = 40, xlabel: str = "D output"):
     return fig
 
 
-class LivePanel:
-    """Latest fixed-noise grid and the loss curves, redrawn at each snapshot in JupyterLab.
-
-    Pass ``panel.update`` as ``on_snapshot`` to ``train_gan``. Headless it does nothing.
-    """
+class OutputPanel:
+    """An ipywidgets Output that figures are redrawn into, in JupyterLab only; headless,
+    ``show`` does nothing (the notebooks save static PNGs instead)."""
 
     def __init__(self, title: str = ""):
         self.title = title
@@ -147,20 +145,31 @@ class LivePanel:
             self.out = widgets.Output()
             display(self.out)
 
+    def show(self, fig) -> None:
+        if self.out is not None:
+            from IPython.display import display
+            with self.out:
+                self.out.clear_output(wait=True)
+                display(fig)
+        plt.close(fig)
+
+
+class LivePanel(OutputPanel):
+    """Latest fixed-noise grid and the loss curves, redrawn at each snapshot in JupyterLab.
+
+    Pass ``panel.update`` as ``on_snapshot`` to ``train_gan``. Headless it does nothing.
+    """
+
     def update(self, result) -> None:
         if self.out is None:
             return
-        from IPython.display import display
         it = max(result.snapshots)
         fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1, 1.8]})
         show_grid(result.snapshots[it][:36], f"{self.title} iteration {it}", nrow=6, ax=a)
         if result.history["iter"]:
             loss_curves({self.title: result.history}, ax=b)
         fig.tight_layout()
-        with self.out:
-            self.out.clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
+        self.show(fig)
 
 
 # --- CycleGAN ---------------------------------------------------------------------------
@@ -227,27 +236,13 @@ def image_rows(rows: dict, size: float = 1.1):
     return fig
 
 
-class CyclePanel:
+class CyclePanel(OutputPanel):
     """The 2x4 panel of ``cyclegan.train_cyclegan``, redrawn after every epoch in an ipywidgets
     Output in JupyterLab (report 004's live view). Pass ``panel.update`` as ``on_epoch``;
     headless it does nothing (the notebook saves one PNG per epoch instead)."""
 
-    def __init__(self, title: str = ""):
-        self.title = title
-        self.out = None
-        if ui.is_interactive():
-            import ipywidgets as widgets
-            from IPython.display import display
-            self.out = widgets.Output()
-            display(self.out)
-
     def update(self, result) -> None:
         if self.out is None or not result.panels:
             return
-        from IPython.display import display
         epoch = max(result.panels)
-        fig = cycle_panel(result.panels[epoch], f"{self.title}: after epoch {epoch}/{result.num_epochs}")
-        with self.out:
-            self.out.clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
+        self.show(cycle_panel(result.panels[epoch], f"{self.title}: after epoch {epoch}/{result.num_epochs}"))

@@ -138,6 +138,8 @@ def test_rendered_domains_pair_each_test_scene_in_both_styles():
     assert d["testB"].astype(int).sum() < d["testA"].astype(int).sum()     # the stripes are dark
     again = scenes.render_domains(4, 6, size=32, seed=0)
     assert all(np.array_equal(d[k], again[k]) for k in d)
+    more = scenes.render_domains(9, 6, size=32, seed=0)             # more training scenes, same test pairs
+    assert np.array_equal(more["testA"], d["testA"]) and np.array_equal(more["trainA"][:4], d["trainA"])
     with pytest.raises(ValueError, match="scene style"):
         scenes.render_scene(["red cube"], np.random.default_rng(0), 32, style="dotted")
 

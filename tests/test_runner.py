@@ -71,6 +71,17 @@ def test_index_links_reports_figures_and_original_numbers(tmp_path):
     assert "Loss_D 0.8812" in page                                       # report 001's own numbers
 
 
+def test_index_lists_runs_written_with_out_and_what_they_changed(tmp_path):
+    params = {**resolve_params("cyclegan", "cpu"), "dataset": "horse2zebra"}
+    folder = tmp_path / "cyclegan" / "cpu-horse2zebra"
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(json.dumps({"profile": "cpu", "parameters": params, "seconds": 700.0,
+                                                 "finished_utc": "2026-11-23", "ok": True}))
+    page = write_index(tmp_path).read_text()
+    assert "run cpu-horse2zebra: profile cpu, dataset = horse2zebra: " in page
+    assert "cyclegan/cpu-horse2zebra/cyclegan.html" in page and "wall time 700 s" in page
+
+
 def test_a_folder_with_one_corrupt_png_trains_and_the_report_names_it(tmp_path):
     import numpy as np
     from PIL import Image
