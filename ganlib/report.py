@@ -29,6 +29,22 @@ def _clean(value):
     return value
 
 
+INLINE_PNG_MAX = 300_000   # bytes: larger figures (photos) show inline as JPEG; figures/ keeps the PNG
+
+
+def inline_bytes(path: Path) -> bytes:
+    """What the notebook embeds for a saved figure: the PNG itself, or a JPEG (quality 85) when the
+    PNG is large, so executed notebooks of photo labs stay small."""
+    data = path.read_bytes()
+    if len(data) <= INLINE_PNG_MAX:
+        return data
+    import io
+    from PIL import Image
+    out = io.BytesIO()
+    Image.open(io.BytesIO(data)).convert("RGB").save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
 class Report:
     def __init__(self, lab: str, out_dir: str | os.PathLike | None = None):
         self.lab = lab
@@ -48,7 +64,8 @@ class Report:
                 from IPython.display import Image, display
                 from .ui import in_jupyter_kernel
                 if in_jupyter_kernel():
-                    display(Image(filename=str(path)))
+                    display(Image(data=inline_bytes(path), format="jpeg" if path.stat().st_size > INLINE_PNG_MAX
+                                  else "png"))
             except ImportError:
                 pass
         plt.close(fig)
