@@ -26,7 +26,7 @@ from .data import ImageData, to_float, to_uint8
 from .losses import CycleGANLoss
 from .settings import pick_device
 from .train import (CheckpointMismatch, TrainingDiverged, _load_checkpoint, _load_state_dicts, _pull_stats,
-                    _save_atomic, _state_dicts, epoch_order)
+                    _save_atomic, _state_dicts, epoch_order, frozen)
 
 # per iteration, named as in report 004's code
 TERMS = ("loss_identity_A", "loss_identity_B", "loss_gan_A2B", "loss_gan_B2A", "loss_cycle_ABA", "loss_cycle_BAB",
@@ -251,16 +251,17 @@ def train_cyclegan(G_A2B: nn.Module, G_B2A: nn.Module, D_A: nn.Module, D_B: nn.M
 
         # (1) Generators: one step on identity + adversarial + cycle terms (report 004's Eq. 1)
         optG.zero_grad(set_to_none=True)
-        loss_identity_A = loss.identity(G_B2A(real_a), real_a)
-        loss_identity_B = loss.identity(G_A2B(real_b), real_b)
-        fake_b, fake_a = G_A2B(real_a), G_B2A(real_b)
-        loss_gan_A2B = loss.adversarial(D_B(fake_b))
-        loss_gan_B2A = loss.adversarial(D_A(fake_a))
-        loss_cycle_ABA = loss.cycle(G_B2A(fake_b), real_a)
-        loss_cycle_BAB = loss.cycle(G_A2B(fake_a), real_b)
-        total_loss = (loss_identity_A + loss_identity_B + loss_gan_A2B + loss_gan_B2A
-                      + loss_cycle_ABA + loss_cycle_BAB)
-        total_loss.backward()
+        with frozen(D_A, D_B):   # as the CycleGAN code: no weight gradients for D in G's step
+            loss_identity_A = loss.identity(G_B2A(real_a), real_a)
+            loss_identity_B = loss.identity(G_A2B(real_b), real_b)
+            fake_b, fake_a = G_A2B(real_a), G_B2A(real_b)
+            loss_gan_A2B = loss.adversarial(D_B(fake_b))
+            loss_gan_B2A = loss.adversarial(D_A(fake_a))
+            loss_cycle_ABA = loss.cycle(G_B2A(fake_b), real_a)
+            loss_cycle_BAB = loss.cycle(G_A2B(fake_a), real_b)
+            total_loss = (loss_identity_A + loss_identity_B + loss_gan_A2B + loss_gan_B2A
+                          + loss_cycle_ABA + loss_cycle_BAB)
+            total_loss.backward()
         optG.step()
 
         # (2) Discriminators: real vs a fake from the pool (G's fakes, no gradient into G)

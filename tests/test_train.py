@@ -7,7 +7,7 @@ from ganlib.data import load_mnist10k
 from ganlib.losses import VanillaLoss
 from ganlib.nets import define_D, define_G
 from ganlib.settings import seed_everything
-from ganlib.train import CheckpointMismatch, TrainingDiverged, d_scores, sample, train_gan
+from ganlib.train import CheckpointMismatch, TrainingDiverged, d_scores, frozen, sample, train_gan
 
 DIGITS = load_mnist10k(max_images=200)
 ARGS = dict(nz=8, num_epochs=2, batch_size=32, log_every=3, snapshot_every=4, verbose=False, lr_step=4, lr_gamma=0.5)
@@ -104,3 +104,27 @@ def test_conditional_generator_needs_labels_and_fixed_conditions():
     netG, netD, loss = define_cgan("type1_vanilla", nz=8, ngf=4, ndf=4, image_size=32)
     with pytest.raises(ValueError, match="has no condition vectors"):
         train_gan(netG, netD, DIGITS, loss, nz=8, verbose=False)
+
+
+def test_frozen_d_gives_g_the_same_gradient_and_skips_d_weight_gradients():
+    netG, netD = tiny_gan()
+    z = torch.randn(16, 8, 1, 1)
+    VanillaLoss().generator(netD(netG(z))).backward()
+    recipe = [p.grad.clone() for p in netG.parameters()]
+
+    netG.zero_grad(set_to_none=True)
+    netD.zero_grad(set_to_none=True)
+    with frozen(netD):
+        VanillaLoss().generator(netD(netG(z))).backward()
+    assert all(torch.equal(p.grad, g) for p, g in zip(netG.parameters(), recipe))
+    assert all(p.grad is None for p in netD.parameters())
+    assert all(p.requires_grad for p in netD.parameters())     # restored on the way out
+
+
+def test_channels_last_changes_the_layout_not_the_result():
+    short = dict(ARGS, num_epochs=1)
+    nchw = train_gan(*tiny_gan(), DIGITS, VanillaLoss(), channels_last=False, **short)
+    nhwc = train_gan(*tiny_gan(), DIGITS, VanillaLoss(), channels_last=True, **short)
+    assert nhwc.netD.main[0].weight.is_contiguous(memory_format=torch.channels_last)
+    for (k, x), (_, y) in zip(nchw.netG.state_dict().items(), nhwc.netG.state_dict().items()):
+        assert torch.allclose(x, y, atol=1e-4), k
