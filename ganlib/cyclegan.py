@@ -235,7 +235,7 @@ def train_cyclegan(G_A2B: nn.Module, G_B2A: nn.Module, D_A: nn.Module, D_B: nn.M
     if start == 0:
         take_panel(0)
     end = total if stop_after is None else min(total, stop_after)
-    bar = ui.progress(total, desc=name, initial=start)
+    bar = ui.progress(total, desc=name, initial=start, disable=not verbose)
     t0 = time.perf_counter()
     order_epoch = -1
     for it in range(start, end):

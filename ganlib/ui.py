@@ -29,11 +29,11 @@ def is_interactive() -> bool:
     return in_jupyter_kernel() and os.environ.get(HEADLESS_ENV, "") in ("", "0")
 
 
-def progress(total: int, desc: str = "", initial: int = 0):
+def progress(total: int, desc: str = "", initial: int = 0, disable: bool = False):
     """A tqdm bar: the widget one in JupyterLab, a sparse ASCII one on stderr headless."""
     if is_interactive():
         from tqdm.notebook import tqdm as notebook_tqdm
-        return notebook_tqdm(total=total, desc=desc, initial=initial)
+        return notebook_tqdm(total=total, desc=desc, initial=initial, disable=disable)
     # A long interval keeps executed notebooks from filling up with bar redraws.
     return text_tqdm(total=total, desc=desc, initial=initial, file=sys.stderr, ascii=True,
-                     mininterval=15, ncols=80)
+                     mininterval=15, ncols=80, disable=disable)
