@@ -171,7 +171,8 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
               stop_after: int | None = None, name: str = "gan", verbose: bool = True,
               on_snapshot=None, d_steps: int = 1, g_steps: int = 1,
               fixed_condition: torch.Tensor | None = None, lr_step: int | None = None,
-              lr_gamma: float = 1.0, channels_last: bool = True, compile: bool = False) -> TrainResult:
+              lr_gamma: float = 1.0, channels_last: bool = True, compile: bool = False,
+              bf16: bool = False) -> TrainResult:
     """Train netG/netD on ``data`` with ``loss`` (see ``ganlib.losses``); return a ``TrainResult``.
 
     ``lr`` is G's learning rate and D's too unless ``lr_d`` is given. With ``checkpoint``
@@ -196,6 +197,9 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
     keeps the eager D: it differentiates twice). Off by default: on this CPU it did not pay
     (benchmark, 64 px: 74 img/s compiled vs 74 eager; 32 px: 398 vs 411) and costs about 30 s
     of compiling; results are close to, not bitwise those of, eager mode.
+    ``bf16``: G's and D's forward passes run under bfloat16 autocast (losses, the gradient
+    penalty and the weights stay float32). About 1.3x the img/s on a CPU with avx512_bf16 (this
+    one) and on recent GPUs; still deterministic on the CPU, but not bitwise the float32 run.
     """
     dev = pick_device(device)
     n = len(data)
@@ -214,6 +218,8 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
         raise ValueError("a conditional generator needs fixed_condition for its snapshots")
     cfg = {"nz": nz, "batch_size": batch_size, "lr": lr, "lr_d": lr_d, "betas": list(betas), "seed": seed,
            "d_steps": d_steps, "g_steps": g_steps, "lr_step": lr_step, "lr_gamma": lr_gamma}
+    if bf16:   # older checkpoints (float32) keep their fingerprint
+        cfg["bf16"] = True
     fingerprint = _fingerprint(netG, netD, loss, data, cfg)
 
     torch.manual_seed(seed)   # the global stream feeds dropout and the penalty's epsilons
@@ -283,6 +289,7 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
     bar = ui.progress(total, desc=name, initial=start, disable=not verbose)
     t0 = time.perf_counter()
     order, order_epoch = None, -1
+    amp = lambda: torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16)
     fwdG, fwdD = (torch.compile(netG), torch.compile(netD)) if compile else (netG, netD)
     for it in range(start, end):
         epoch, i = divmod(it, iters_per_epoch)
@@ -299,10 +306,11 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
         # (1) Update D: minimise loss.discriminator on a real batch and a fake batch
         for _ in range(d_steps):
             netD.zero_grad(set_to_none=True)
-            out_real = D(real)
-            fake = G(torch.randn(b, nz, 1, 1, generator=noise_gen).to(dev))
-            out_fake = D(fake.detach())
-            errD = loss.discriminator(out_real, out_fake) + loss.penalty(eagerD, real, fake.detach())
+            with amp():
+                out_real = D(real).float()
+                fake = G(torch.randn(b, nz, 1, 1, generator=noise_gen).to(dev))
+                out_fake = D(fake.detach()).float()
+            errD = loss.discriminator(out_real, out_fake) + loss.penalty(eagerD, real, fake.detach().float())
             errD.backward()
             optD.step()
 
@@ -310,9 +318,10 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
         with frozen(netD):
             for step in range(g_steps):
                 netG.zero_grad(set_to_none=True)
-                if step > 0:
-                    fake = G(torch.randn(b, nz, 1, 1, generator=noise_gen).to(dev))
-                out_fake2 = D(fake)
+                with amp():
+                    if step > 0:
+                        fake = G(torch.randn(b, nz, 1, 1, generator=noise_gen).to(dev))
+                    out_fake2 = D(fake).float()
                 errG = loss.generator(out_fake2)
                 errG.backward()
                 optG.step()
