@@ -1,6 +1,6 @@
 """Training throughput: ganlib's loop vs the standard recipe, and vs the machine's matmul peak.
 
-    python benchmarks/train_throughput.py [--steps 12] [--repeats 2] [--threads 2] [--compile] [--device cuda [--bf16]]
+    python benchmarks/train_throughput.py [--steps 12] [--repeats 2] [--threads 2] [--compile] [--bf16] [--device cuda]
 
 For the tutorial DCGAN (ngf = ndf = 64, batch 128) at 64x64x3 and at 32x32x1 it prints
 
@@ -89,10 +89,9 @@ def ganlib_rate(nc: int, size: int, steps: int, compile: bool = False) -> float:
     images = torch.randint(0, 256, (BATCH * (steps + 2), nc, size, size), dtype=torch.uint8)
     data = ImageData(images, None, "random", "benchmark")
     args = dict(nz=NZ, num_epochs=1, batch_size=BATCH, snapshot_every=0, verbose=False, log_every=50, device=DEVICE,
-                compile=compile)
-    with autocast():
-        train_gan(netG, netD, data, VanillaLoss(), stop_after=2, **args)                  # warm-up
-        run = train_gan(netG, netD, data, VanillaLoss(), stop_after=steps, **args)
+                compile=compile, bf16=DTYPE == torch.bfloat16)
+    train_gan(netG, netD, data, VanillaLoss(), stop_after=2, **args)                  # warm-up
+    run = train_gan(netG, netD, data, VanillaLoss(), stop_after=steps, **args)
     return run.images_per_s
 
 
@@ -153,7 +152,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2, help="measurements per rate; the best is kept")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    parser.add_argument("--bf16", action="store_true", help="bf16 autocast (GPU); the peak is then bf16's")
+    parser.add_argument("--bf16", action="store_true", help="bf16 autocast (a GPU, or a CPU with avx512_bf16); the peak is then bf16's")
     parser.add_argument("--compile", action="store_true", help="ganlib's loop with torch.compile (compile time "
                         "is left out: it falls in the warm-up)")
     args = parser.parse_args()
