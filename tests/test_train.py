@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from ganlib.data import load_mnist10k
-from ganlib.losses import VanillaLoss
+from ganlib.losses import VanillaLoss, WGANGPLoss
 from ganlib.nets import define_D, define_G
 from ganlib.settings import seed_everything
 from ganlib.train import CheckpointMismatch, TrainingDiverged, d_scores, frozen, sample, train_gan
@@ -131,7 +131,6 @@ def test_channels_last_changes_the_layout_not_the_result():
 
 
 def test_compiled_training_matches_eager_also_with_the_gradient_penalty():
-    from ganlib.losses import WGANGPLoss
     short = dict(ARGS, num_epochs=1, snapshot_every=0)
     make = lambda: (tiny_gan()[0], define_D("dcgan", ndf=4, nc=1, image_size=28, norm="instance"))
     eager = train_gan(*make(), DIGITS, WGANGPLoss(), d_steps=2, **short)
@@ -159,7 +158,6 @@ def test_bf16_training_is_repeatable_resumes_bitwise_and_refuses_a_float32_check
 
 
 def test_bf16_follows_float32_closely_and_keeps_float32_weights():
-    from ganlib.losses import WGANGPLoss
     short = dict(ARGS, num_epochs=1, snapshot_every=0)
     make = lambda: (tiny_gan()[0], define_D("dcgan", ndf=4, nc=1, image_size=28, norm="instance"))
     fp32 = train_gan(*make(), DIGITS, WGANGPLoss(), d_steps=2, **short)
