@@ -8,7 +8,7 @@ PY      := $(BIN)/python
 # Kernels started by papermill and nbval must find the venv's python first.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: venv test reports index golden judge clean
+.PHONY: venv test test-notebooks reports index golden judge clean
 
 venv: $(VENV)/.installed
 
@@ -18,10 +18,18 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-# Unit tests and nbval over the golden smoke notebooks in tests/notebooks/.
+PYTEST  := GANLIB_HEADLESS=1 GANLIB_OUT_DIR=$(CURDIR)/build/nbval $(PY) -m pytest -rs \
+	--nbval --nbval-current-env --sanitize-with tests/nbval_sanitize.cfg
+
+# Unit tests, nbval over the golden smoke notebooks in tests/notebooks/ (numbers masked), and
+# those runs' metrics against tests/golden/ within measured tolerances.
 test: venv
-	GANLIB_HEADLESS=1 GANLIB_OUT_DIR=$(CURDIR)/build/nbval $(PY) -m pytest tests -rs \
-		--nbval --nbval-current-env --sanitize-with tests/nbval_sanitize.cfg
+	$(PYTEST) tests
+
+# The notebook tests alone; CI repeats them as another processor would compute, e.g.
+#   ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 make test-notebooks
+test-notebooks: venv
+	$(PYTEST) tests/notebooks tests/test_golden_metrics.py
 
 # Every lab with PROFILE (cpu by default), then reports/index.html.
 reports: venv
@@ -30,12 +38,13 @@ reports: venv
 index: venv
 	$(PY) -m ganlib index
 
-# Regenerate the golden notebooks after changing a notebook or what it prints.
+# Regenerate the golden notebooks and their outputs (figures, metrics) after changing a notebook.
 golden: venv
 	mkdir -p tests/notebooks
 	for lab in $(LABS); do \
 		$(PY) -m ganlib run $$lab --profile smoke --out build/golden/$$lab && \
-		cp build/golden/$$lab/$$lab.ipynb tests/notebooks/$$lab.ipynb || exit 1; \
+		cp build/golden/$$lab/$$lab.ipynb tests/notebooks/$$lab.ipynb && \
+		$(PY) tests/golden_outputs.py build/golden/$$lab tests/golden/$$lab.json || exit 1; \
 	done
 
 # Retrain the judges (weights cached in data/judges/).

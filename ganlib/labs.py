@@ -34,7 +34,7 @@ class Param:
         what = {int: "an integer", float: "a number", str: "a string", bool: "true or false",
                 list: "a list"}[self.type]
         if self.choices:
-            what = "one of " + ", ".join(map(str, self.choices))
+            what = "one of " + ", ".join(str(c).lower() if isinstance(c, bool) else str(c) for c in self.choices)
         if self.min is not None and self.max is not None:
             what += f" in [{self.min}, {self.max}]"
         elif self.min is not None:
@@ -57,6 +57,8 @@ class Param:
                 raise bad from None
         if self.type is int and isinstance(value, bool):
             raise bad
+        if self.choices is not None and any(value == c and type(value) is type(c) for c in self.choices):
+            return value   # a choice of another type, such as bf16's "auto" beside true and false
         if not isinstance(value, self.type):
             raise bad
         if self.choices is not None and value not in self.choices:
@@ -99,7 +101,8 @@ def _common(datasets: tuple) -> dict:
         "beta1": Param(float, "Adam beta1", min=0, max=1),
         "seed": Param(int, "random seed", min=0),
         "num_threads": Param(int, "CPU threads (part of the seed: results depend on it)", min=1),
-        "device": Param(str, "where to train", choices=("auto", "cpu", "cuda")),
+        "device": Param(str, "where to train (auto: CUDA, then Apple's MPS, then the CPU)",
+                        choices=("auto", "cpu", "cuda", "mps")),
         "log_every": Param(int, "print a log line every N iterations", min=1),
         "snapshot_every": Param(int, "fixed-noise samples every N iterations", min=1),
         "checkpoint_every": Param(int, "checkpoint every N iterations (0: only at the end)", min=0),
@@ -121,8 +124,9 @@ MNIST = Lab(
         "mlp_hidden": Param(int, "width of the MLP generator's 4 hidden layers (4096 in report 004)", min=1),
         "models": Param(list, "study-2 models", item=Param(str, choices=("mlp", "dcgan", "dcgan_ls"))),
         "n_eval": Param(int, "generated digits scored by the judge", min=100, max=10000),
-        "bf16": Param(bool, "train under bfloat16 autocast (about 1.3x img/s on a CPU with avx512_bf16; "
-                            "not bitwise the float32 run)"),
+        "bf16": Param(bool, "bfloat16 autocast (auto: where the hardware has it natively, such as CPUs with "
+                            "avx512_bf16 or AMX and recent CUDA GPUs; about 1.3x img/s there, not bitwise the "
+                            "float32 run; true elsewhere is emulated and slow)", choices=(True, False, "auto")),
     },
     key_figures=["study1_samples", "study1_d_outputs", "study2_samples", "study2_d_histograms"],
     report_numbers={

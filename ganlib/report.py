@@ -13,7 +13,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from .settings import PROJECT_ROOT
+from .settings import PROJECT_ROOT, describe_hardware, pick_bf16, pick_device
 
 OUT_DIR_ENV = "GANLIB_OUT_DIR"
 
@@ -78,8 +78,26 @@ class Report:
         path.write_text(json.dumps(_clean(self.metrics), indent=2) + "\n")
         return path
 
+    def use_hardware(self, device: str = "auto", bf16: bool | str = False) -> tuple[str, bool]:
+        """Resolve 'auto' for the device and bfloat16, print which were chosen, and record them in
+        metrics.json: the report says what it was computed with."""
+        dev = pick_device(device)
+        use_bf16 = pick_bf16(bf16, dev)
+        print(describe_hardware(dev, use_bf16, asked=(device, bf16)))
+        self.metrics["hardware"] = {"device": dev.type, "precision": "bfloat16" if use_bf16 else "float32"}
+        return str(dev), use_bf16
+
     def checkpoint(self, run: str) -> Path:
         return self.dir / "checkpoints" / f"{run}.pt"
+
+
+def verdict(text: str) -> str:
+    """Mark the part of a reading that follows from comparing measured numbers ("lower", "not above").
+
+    It renders as plain text. The notebook tests mask it, as they mask the numbers themselves: on
+    another processor a near tie can fall the other way. The numbers are checked with tolerances instead.
+    """
+    return f'<span class="verdict">{text}</span>'
 
 
 def format_table(rows: dict, digits: int = 3) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -40,9 +41,49 @@ def seed_everything(seed: int, num_threads: int | None = 2) -> None:
 
 
 def pick_device(device: str = "auto") -> torch.device:
-    """'auto' takes the GPU when there is one; 'cpu' and 'cuda' are taken as given."""
+    """'auto': CUDA, then Apple's MPS, then the CPU. A device asked for by name must be there."""
     if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+        device = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("device='cuda' was asked for, but torch sees no GPU; use device='cpu' or 'auto'")
+        raise ValueError("device='cuda' was asked for, but torch sees no CUDA GPU; use device='auto' or 'cpu'")
+    if device == "mps" and not torch.backends.mps.is_available():
+        raise ValueError("device='mps' was asked for, but torch sees no Apple GPU; use device='auto' or 'cpu'")
     return torch.device(device)
+
+
+def native_bf16(device: str | torch.device = "cpu") -> bool:
+    """Whether the device computes bfloat16 in hardware, as torch detects it.
+
+    CPU: avx512_bf16 or AMX cores, and oneDNN allowed to use them (``ONEDNN_MAX_CPU_ISA`` caps
+    it: under ``AVX2`` oneDNN reports no bf16). Elsewhere oneDNN emulates bf16, about 10x
+    slower than float32. CUDA: a GPU with bf16 units (Ampere or newer). MPS: no.
+    """
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported(including_emulation=False)
+    if device.type == "cpu":
+        cores = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+        return bool(cores and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    return False
+
+
+def pick_bf16(bf16: bool | str, device: str | torch.device = "cpu") -> bool:
+    """'auto': bfloat16 autocast where the hardware runs it natively, float32 elsewhere.
+    True where it is not native works, but warns: emulated bf16 is far slower than float32."""
+    if bf16 == "auto":
+        return native_bf16(device)
+    if bf16 and not native_bf16(device):
+        warnings.warn(f"bf16=True on {torch.device(device).type}, which has no native bfloat16: training will be "
+                      "much slower than float32 (bf16='auto' picks float32 here)", stacklevel=2)
+    return bool(bf16)
+
+
+def describe_hardware(device: torch.device, bf16: bool, asked: tuple[str, bool | str] = ("auto", "auto")) -> str:
+    """One line for the report: the device and precision used, and why when 'auto' chose them."""
+    where = {"cuda": lambda: f"cuda ({torch.cuda.get_device_name(device)})", "mps": lambda: "mps (Apple GPU)",
+             "cpu": lambda: f"cpu (kernels: {torch.backends.cpu.get_cpu_capability()}, "
+                            f"{torch.get_num_threads()} threads)"}[device.type]()
+    precision = "bfloat16 autocast" if bf16 else "float32"
+    if asked[1] == "auto":
+        precision += " (bf16 auto: " + ("native" if bf16 else "no native bfloat16") + ")"
+    return f"device: {where}{' (auto)' if asked[0] == 'auto' else ''}; precision: {precision}"

@@ -28,7 +28,7 @@ from torch import nn
 
 from .data import ImageData, to_float, to_uint8
 from .nets import is_conditional
-from .settings import pick_device
+from .settings import pick_bf16, pick_device
 from . import ui
 
 # per iteration: losses, D's mean output on real / fake (before / after the D step), and D's
@@ -172,7 +172,7 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
               on_snapshot=None, d_steps: int = 1, g_steps: int = 1,
               fixed_condition: torch.Tensor | None = None, lr_step: int | None = None,
               lr_gamma: float = 1.0, channels_last: bool = True, compile: bool = False,
-              bf16: bool = False) -> TrainResult:
+              bf16: bool | str = False) -> TrainResult:
     """Train netG/netD on ``data`` with ``loss`` (see ``ganlib.losses``); return a ``TrainResult``.
 
     ``lr`` is G's learning rate and D's too unless ``lr_d`` is given. With ``checkpoint``
@@ -192,16 +192,19 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, *, nz: in
 
     ``channels_last``: convolutional nets and image batches are laid out NHWC, which oneDNN
     (CPU) and cuDNN (GPU) convolve faster than NCHW; the same arithmetic, about 10% more img/s on
-    this CPU (``benchmarks/train_throughput.py``). Nets without convolutions are left as they are.
+    a 2-core EPYC (``benchmarks/train_throughput.py``). Nets without convolutions are left as they are.
     ``compile``: G's and D's forward passes go through ``torch.compile`` (the gradient penalty
-    keeps the eager D: it differentiates twice). Off by default: on this CPU it did not pay
+    keeps the eager D: it differentiates twice). Off by default: on a 2-core EPYC it did not pay
     (benchmark, 64 px: 74 img/s compiled vs 74 eager; 32 px: 398 vs 411) and costs about 30 s
     of compiling; results are close to, not bitwise those of, eager mode.
     ``bf16``: G's and D's forward passes run under bfloat16 autocast (losses, the gradient
-    penalty and the weights stay float32). About 1.3x the img/s on a CPU with avx512_bf16 (this
-    one) and on recent GPUs; still deterministic on the CPU, but not bitwise the float32 run.
+    penalty and the weights stay float32). About 1.3x the img/s on a CPU with avx512_bf16 and on
+    recent GPUs; still deterministic on the CPU, but not bitwise the float32 run. Without native
+    bfloat16 (AVX2-only CPUs) it is emulated and about 10x slower: ``"auto"`` turns it on only where
+    it is native (``settings.native_bf16``).
     """
     dev = pick_device(device)
+    bf16 = pick_bf16(bf16, dev)
     n = len(data)
     if n < 2:
         raise ValueError(f"dataset {data.name!r} has {n} image(s); training needs at least 2")

@@ -1,4 +1,6 @@
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -7,12 +9,37 @@ from ganlib.settings import data_root
 # Notebooks under test run headless: text progress, no widget state.
 os.environ.setdefault("GANLIB_HEADLESS", "1")
 
+NBVAL_OUT = Path(os.environ.get("GANLIB_OUT_DIR") or Path(__file__).parent.parent / "build" / "nbval")
+
+
+def nbval_out(lab: str) -> Path:
+    """Where nbval's run of the golden notebook <lab>.ipynb writes its figures and metrics.json."""
+    return NBVAL_OUT / lab
+
 
 def pytest_collectstart(collector):
     # nbval: progress bars and warnings go to stderr and vary from run to run (timings);
     # results are printed to stdout and compared there.
     if collector.fspath and collector.fspath.ext == ".ipynb":
         collector.skip_compare += ("stderr",)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    # The notebooks first, then tests/test_golden_metrics.py, which reads what they wrote.
+    items.sort(key=lambda item: (not str(item.fspath).endswith(".ipynb"),
+                                 not str(item.fspath).endswith("test_golden_metrics.py")))
+    for lab in {Path(str(item.fspath)).stem for item in items if str(item.fspath).endswith(".ipynb")}:
+        shutil.rmtree(nbval_out(lab), ignore_errors=True)   # no stale metrics from an earlier run
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # Each golden notebook writes into a folder of its own; its kernel starts in the setup of its
+    # first cell and inherits this environment.
+    if str(item.fspath).endswith(".ipynb"):
+        os.environ["GANLIB_OUT_DIR"] = str(nbval_out(Path(str(item.fspath)).stem))
+    else:
+        os.environ["GANLIB_OUT_DIR"] = str(NBVAL_OUT)
 
 
 @pytest.fixture

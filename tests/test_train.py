@@ -139,6 +139,7 @@ def test_compiled_training_matches_eager_also_with_the_gradient_penalty():
         assert torch.allclose(x, y, atol=1e-4), k
 
 
+@pytest.mark.filterwarnings("ignore:bf16=True on cpu")   # emulated where not native: slow, still exact
 def test_bf16_training_is_repeatable_resumes_bitwise_and_refuses_a_float32_checkpoint(tmp_path):
     bf16 = dict(ARGS, bf16=True)
     whole = train_gan(*tiny_gan(), DIGITS, VanillaLoss(), **bf16)
@@ -157,6 +158,7 @@ def test_bf16_training_is_repeatable_resumes_bitwise_and_refuses_a_float32_check
         train_gan(*tiny_gan(), DIGITS, VanillaLoss(), checkpoint=ckpt, resume=True, **ARGS)
 
 
+@pytest.mark.filterwarnings("ignore:bf16=True on cpu")   # emulated where not native: slow, still exact
 def test_bf16_follows_float32_closely_and_keeps_float32_weights():
     short = dict(ARGS, num_epochs=1, snapshot_every=0)
     make = lambda: (tiny_gan()[0], define_D("dcgan", ndf=4, nc=1, image_size=28, norm="instance"))
