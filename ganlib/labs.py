@@ -125,7 +125,7 @@ MNIST = Lab(
         "models": Param(list, "study-2 models", item=Param(str, choices=("mlp", "dcgan", "dcgan_ls"))),
         "n_eval": Param(int, "generated digits scored by the judge", min=100, max=10000),
         "bf16": Param(bool, "bfloat16 autocast (auto: where the hardware has it natively, such as CPUs with "
-                            "avx512_bf16 or AMX and recent CUDA GPUs; about 1.3x img/s there, not bitwise the "
+                            "avx512_bf16 or AMX and recent CUDA GPUs; 1.3-1.6x img/s there, not bitwise the "
                             "float32 run; true elsewhere is emulated and slow)", choices=(True, False, "auto")),
     },
     key_figures=["study1_samples", "study1_d_outputs", "study2_samples", "study2_d_histograms"],
