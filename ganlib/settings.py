@@ -72,10 +72,15 @@ def pick_bf16(bf16: bool | str, device: str | torch.device = "cpu") -> bool:
     True where it is not native works, but warns: emulated bf16 is far slower than float32."""
     if bf16 == "auto":
         return native_bf16(device)
-    if bf16 and not native_bf16(device):
-        warnings.warn(f"bf16=True on {torch.device(device).type}, which has no native bfloat16: training will be "
-                      "much slower than float32 (bf16='auto' picks float32 here)", stacklevel=2)
+    kind = torch.device(device).type
+    if bf16 and not native_bf16(device) and kind not in _WARNED_BF16:
+        _WARNED_BF16.add(kind)   # once per process: every training call of a notebook would repeat it
+        warnings.warn(f"bf16=True on {kind}, which has no native bfloat16: training will be much slower "
+                      "than float32 (bf16='auto' picks float32 here)", stacklevel=2)
     return bool(bf16)
+
+
+_WARNED_BF16: set[str] = set()
 
 
 def describe_hardware(device: torch.device, bf16: bool, asked: tuple[str, bool | str] = ("auto", "auto")) -> str:

@@ -6,6 +6,7 @@ import warnings
 import pytest
 import torch
 
+from ganlib import settings
 from ganlib.labs import ParameterError, get_lab, validate
 from ganlib.settings import describe_hardware, pick_bf16, pick_device
 
@@ -52,10 +53,14 @@ def test_auto_bf16_only_where_the_hardware_has_it(machine):
     assert pick_bf16(False, "cpu") is False
 
 
-def test_forced_bf16_without_native_support_warns_that_it_will_be_slow(machine):
+def test_forced_bf16_without_native_support_warns_once_that_it_will_be_slow(machine, monkeypatch):
     machine(cpu_bf16=False)
+    monkeypatch.setattr(settings, "_WARNED_BF16", set())
     with pytest.warns(UserWarning, match="no native bfloat16: training will be much slower"):
         assert pick_bf16(True, "cpu") is True
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert pick_bf16(True, "cpu") is True          # not again
     machine(cpu_bf16=True)
     if torch.ops.mkldnn._is_mkldnn_bf16_supported():
         with warnings.catch_warnings():
