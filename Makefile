@@ -18,8 +18,11 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-PYTEST  := GANLIB_HEADLESS=1 GANLIB_OUT_DIR=$(CURDIR)/build/nbval $(PY) -m pytest -rs \
-	--nbval --nbval-current-env --sanitize-with tests/nbval_sanitize.cfg
+# torch.compile's kernel cache is keyed by the CPU, not by ATEN_CPU_CAPABILITY: a run that simulates
+# another instruction set must not load kernels built for this one, so each gets a cache of its own.
+PYTEST  := GANLIB_HEADLESS=1 GANLIB_OUT_DIR=$(CURDIR)/build/nbval \
+	TORCHINDUCTOR_CACHE_DIR=$(CURDIR)/build/inductor-$(or $(ATEN_CPU_CAPABILITY),native) \
+	$(PY) -m pytest -rs --nbval --nbval-current-env --sanitize-with tests/nbval_sanitize.cfg
 
 # Unit tests, nbval over the golden smoke notebooks in tests/notebooks/ (numbers masked), and
 # those runs' metrics against tests/golden/ within measured tolerances.

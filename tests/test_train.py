@@ -130,9 +130,6 @@ def test_channels_last_changes_the_layout_not_the_result():
         assert torch.allclose(x, y, atol=1e-4), k
 
 
-@pytest.mark.skipif(torch.backends.cpu.get_cpu_capability() == "DEFAULT" and torch.cpu._is_avx2_supported(),
-                    reason="ATEN_CPU_CAPABILITY=default holds ATen to scalar kernels on a vector CPU, and inductor "
-                           "then emits vector code its headers do not declare (a simulated CPU, not a real one)")
 def test_compiled_training_matches_eager_also_with_the_gradient_penalty():
     short = dict(ARGS, num_epochs=1, snapshot_every=0)
     make = lambda: (tiny_gan()[0], define_D("dcgan", ndf=4, nc=1, image_size=28, norm="instance"))
