@@ -4,16 +4,19 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .labs import LABS, PROFILES, ParameterError, get_lab, notebook_defaults, parse_value
+from .labs import LABS, PROFILES, ParameterError, get_lab, parse_value, write_parameters_cell
 
 
 def cmd_labs(args) -> None:
+    if args.write_cells:
+        for lab in LABS.values():
+            print(f"{lab.notebook.name}: {'rewritten' if write_parameters_cell(lab) else 'up to date'}")
+        return
     for lab in LABS.values():
         print(f"{lab.id}: {lab.title} (reports {lab.reports})")
-        defaults = notebook_defaults(lab)
         for name, spec in lab.params.items():
-            print(f"    {name} = {defaults.get(name)!r:<18} {spec.describe()}; {spec.help}")
-    print(f"profiles: {', '.join(PROFILES)} (notebooks/params/<lab>/<profile>.yaml)")
+            print(f"    {name} = {spec.default!r:<18} {spec.describe()}; {spec.help}")
+    print(f"profiles: {', '.join(PROFILES)} (notebooks/params/<lab>/<profile>.yaml: what differs from the defaults)")
 
 
 def cmd_run(args) -> None:
@@ -93,7 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ganlib", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("labs", help="list labs, their parameters and defaults").set_defaults(func=cmd_labs)
+    labs = sub.add_parser("labs", help="list labs, their parameters and defaults")
+    labs.add_argument("--write-cells", action="store_true",
+                      help="regenerate each notebook's parameters cell from ganlib/labs.py")
+    labs.set_defaults(func=cmd_labs)
 
     run = sub.add_parser("run", help="execute a lab notebook into reports/<lab>/<profile>/")
     run.add_argument("lab")

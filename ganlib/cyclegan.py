@@ -13,28 +13,26 @@ SSIM); everywhere, a judge says which domain a translation looks like.
 """
 from __future__ import annotations
 
-import hashlib
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import lru_cache
+from typing import Callable, ClassVar
 
 import torch
 from torch import nn
 
-from . import ui
+from .checkpoint import Checkpoint, CheckpointMismatch, RandomState, TrainingDiverged, architecture_hash
 from .data import ImageData, to_float, to_uint8
 from .losses import CycleGANLoss
+from .loop import Loop, RunOptions, RunResult, batch_at, epoch_order, frozen
 from .settings import pick_device
-from .train import (CheckpointMismatch, TrainingDiverged, _load_checkpoint, _load_state_dicts, _pull_stats,
-                    _save_atomic, _state_dicts, epoch_order, frozen)
 
 # per iteration, named as in report 004's code
 TERMS = ("loss_identity_A", "loss_identity_B", "loss_gan_A2B", "loss_gan_B2A", "loss_cycle_ABA", "loss_cycle_BAB",
          "total_loss", "loss_discrim_A", "loss_discrim_B")
 PANEL_TITLES = ("real A", "replicate A", "fake A", "cycle A", "real B", "replicate B", "fake B", "cycle B")
 
-__all__ = ["ImagePool", "CycleResult", "train_cyclegan", "translate", "panel_images", "paired_scores",
-           "domain_rate", "random_affine", "linear_decay", "CheckpointMismatch", "TrainingDiverged"]
+__all__ = ["ImagePool", "CycleOptions", "CycleResult", "CycleSteps", "train_cyclegan", "translate", "panel_images",
+           "paired_scores", "domain_rate", "random_affine", "linear_decay", "CheckpointMismatch", "TrainingDiverged"]
 
 
 class ImagePool:
@@ -43,8 +41,8 @@ class ImagePool:
     it) or, half the time once the pool is full, an older fake it swaps out: D then cannot
     chase only G's latest mode. Its random stream is its own, so a resumed run draws alike."""
 
-    def __init__(self, size: int = 50, seed: int = 0):
-        self.size = size
+    def __init__(self, size: int = 50, seed: int = 0, device="cpu"):
+        self.size, self.device = size, device
         self.images: list[torch.Tensor] = []
         self.gen = torch.Generator().manual_seed(seed)
 
@@ -67,8 +65,8 @@ class ImagePool:
     def state_dict(self) -> dict:
         return {"images": [im.cpu() for im in self.images], "rng": self.gen.get_state()}
 
-    def load_state_dict(self, state: dict, device) -> None:
-        self.images = [im.to(device) for im in state["images"]]
+    def load_state_dict(self, state: dict) -> None:
+        self.images = [im.to(self.device) for im in state["images"]]
         self.gen.set_state(state["rng"])
 
 
@@ -90,23 +88,41 @@ def linear_decay(num_epochs: int, decay_epochs: int):
 
 
 @dataclass
-class CycleResult:
-    name: str
+class CycleOptions(RunOptions):
+    """How ``train_cyclegan`` trains; ``CycleOptions.from_params(globals())`` in a lab notebook.
+
+    ``decay_epochs``: the learning rates stay for num_epochs - decay_epochs epochs, then fall
+    linearly towards 0 (the CycleGAN code's 'linear' policy). ``augment``: ``random_affine`` on
+    every training batch. ``panel_pair`` (one uint8 A image, one B image): the 2x4 panel is stored
+    in the result before training and after each epoch, then ``on_epoch(result)`` runs.
+    """
+
+    num_epochs: int = 10
+    batch_size: int = 1
+    seed: int = 0
+    log_every: int = 100
+    name: str = "cyclegan"
+    lr_g: float = 1e-4
+    lr_d: float = 2e-4
+    decay_epochs: int = 0
+    augment: bool = False
+    pool_size: int = 50
+    panel_pair: tuple | None = None
+    on_epoch: Callable | None = None
+
+    LAB_PARAMS: ClassVar[tuple] = (*RunOptions.LAB_PARAMS, "lr_g", "lr_d", "decay_epochs", "pool_size")
+
+
+@dataclass(kw_only=True)
+class CycleResult(RunResult):
     G_A2B: nn.Module
     G_B2A: nn.Module
     D_A: nn.Module
     D_B: nn.Module
-    num_epochs: int
-    iters_per_epoch: int
-    history: dict = field(default_factory=lambda: {k: [] for k in ("iter", "epoch", *TERMS)})
     panels: dict = field(default_factory=dict)      # epoch -> uint8 (8, C, H, W), PANEL_TITLES order
-    seconds: float = 0.0
-    images_seen: int = 0                            # training images through a full step (A and B)
-    finished: bool = False
 
-    @property
-    def images_per_s(self) -> float:
-        return self.images_seen / self.seconds if self.seconds > 0 else float("nan")
+    STATS: ClassVar[tuple] = TERMS
+    SAVED: ClassVar[tuple] = (*RunResult.SAVED, "panels")   # images_seen: A and B images through a full step
 
     def epoch_means(self) -> dict:
         """Each term's mean per epoch: {term: [epoch 0 mean, epoch 1 mean, ...]} (report 004's Figures 6-7)."""
@@ -139,162 +155,125 @@ def panel_images(G_A2B: nn.Module, G_B2A: nn.Module, real_a: torch.Tensor, real_
     return to_uint8(torch.cat(row_a + row_b)).cpu()
 
 
+class CycleSteps:
+    """One iteration of report 004's loop: a step of both generators on the whole objective, then
+    a step of both discriminators (the CycleGAN code's ``backward_G`` and ``backward_D_basic``)."""
+
+    def __init__(self, G_A2B, G_B2A, D_A, D_B, loss: CycleGANLoss, opts: CycleOptions, dev: torch.device):
+        self.G_A2B, self.G_B2A, self.D_A, self.D_B, self.loss = G_A2B, G_B2A, D_A, D_B, loss
+        self.optG = torch.optim.Adam([*G_A2B.parameters(), *G_B2A.parameters()], lr=opts.lr_g, betas=opts.betas)
+        self.optD = torch.optim.Adam([*D_A.parameters(), *D_B.parameters()], lr=opts.lr_d, betas=opts.betas)
+        self.schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, linear_decay(opts.num_epochs, opts.decay_epochs))
+                           for opt in (self.optG, self.optD)]
+        self.pools = {"A": ImagePool(opts.pool_size, opts.seed + 3, dev), "B": ImagePool(opts.pool_size, opts.seed + 4, dev)}
+
+    def parts(self) -> dict:
+        """What a checkpoint keeps of the steps."""
+        return {"G_A2B": self.G_A2B, "G_B2A": self.G_B2A, "D_A": self.D_A, "D_B": self.D_B, "optG": self.optG,
+                "optD": self.optD, "schedulers": self.schedulers, "pools": self.pools}
+
+    def update_G(self, real_a: torch.Tensor, real_b: torch.Tensor):
+        """(1) Generators: one step on identity + adversarial + cycle terms (report 004's Eq. 1);
+        D's weights get no gradient. Returns the six terms, their sum, and the fakes."""
+        G_A2B, G_B2A, loss = self.G_A2B, self.G_B2A, self.loss
+        self.optG.zero_grad(set_to_none=True)
+        with frozen(self.D_A, self.D_B):
+            identity_a, identity_b = loss.identity(G_B2A(real_a), real_a), loss.identity(G_A2B(real_b), real_b)
+            fake_b, fake_a = G_A2B(real_a), G_B2A(real_b)
+            gan_a2b, gan_b2a = loss.adversarial(self.D_B(fake_b)), loss.adversarial(self.D_A(fake_a))
+            cycle_aba, cycle_bab = loss.cycle(G_B2A(fake_b), real_a), loss.cycle(G_A2B(fake_a), real_b)
+            terms = [identity_a, identity_b, gan_a2b, gan_b2a, cycle_aba, cycle_bab]
+            total = sum(terms[1:], terms[0])
+            total.backward()
+        self.optG.step()
+        return [*terms, total], fake_a, fake_b
+
+    def loss_D(self, D: nn.Module, pool: ImagePool, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        """One discriminator's loss: real vs a fake from the pool (no gradient into G)."""
+        return self.loss.discriminator(D(real), D(pool.query(fake)))
+
+    def update_D(self, real_a, real_b, fake_a, fake_b) -> list:
+        """(2) Discriminators: one step of D_A and D_B on their losses' sum."""
+        self.optD.zero_grad(set_to_none=True)
+        loss_a = self.loss_D(self.D_A, self.pools["A"], real_a, fake_a)
+        loss_b = self.loss_D(self.D_B, self.pools["B"], real_b, fake_b)
+        (loss_a + loss_b).backward()
+        self.optD.step()
+        return [loss_a, loss_b]
+
+    def step(self, real_a: torch.Tensor, real_b: torch.Tensor) -> torch.Tensor:
+        """One iteration; returns the TERMS (on the device)."""
+        g_terms, fake_a, fake_b = self.update_G(real_a, real_b)
+        return torch.stack(g_terms + self.update_D(real_a, real_b, fake_a, fake_b)).detach()
+
+
 def train_cyclegan(G_A2B: nn.Module, G_B2A: nn.Module, D_A: nn.Module, D_B: nn.Module, train_a: ImageData,
-                   train_b: ImageData, loss: CycleGANLoss | None = None, *, num_epochs: int = 10,
-                   batch_size: int = 1, lr_g: float = 1e-4, lr_d: float = 2e-4,
-                   betas: tuple[float, float] = (0.5, 0.999), decay_epochs: int = 0, augment: bool = False,
-                   pool_size: int = 50, seed: int = 0, device: str = "cpu", log_every: int = 100,
-                   panel_pair: tuple[torch.Tensor, torch.Tensor] | None = None, on_epoch=None,
-                   checkpoint: str | Path | None = None, checkpoint_every: int = 500, resume: bool = False,
-                   stop_after: int | None = None, name: str = "cyclegan", verbose: bool = True) -> CycleResult:
+                   train_b: ImageData, loss: CycleGANLoss | None = None, options: CycleOptions | None = None,
+                   **changes) -> CycleResult:
     """Train a CycleGAN on unpaired images of A and B; return a ``CycleResult``.
 
-    An epoch is min(|A|, |B|) // batch_size iterations (report 004 zipped its two loaders);
-    each draws a batch of A and a batch of B from per-epoch shuffles. ``decay_epochs``: the
-    learning rates stay for num_epochs - decay_epochs epochs, then fall linearly towards 0
-    (the CycleGAN code's 'linear' policy). ``augment``: ``random_affine`` on every training
-    batch. ``panel_pair`` (one uint8 A image, one B image): the 2x4 panel is stored in
-    ``result.panels`` before training and after each epoch, then ``on_epoch(result)`` runs.
-    Checkpoints and ``resume``/``stop_after`` work as in ``train.train_gan``.
+    ``options`` (a ``CycleOptions``), with ``changes`` applied, say how. An epoch is
+    min(|A|, |B|) // batch_size iterations (report 004 zipped its two loaders); each draws a
+    batch of A and a batch of B from per-epoch shuffles. Checkpoints and ``resume``/``stop_after``
+    work as in ``train.train_gan``.
     """
-    loss = loss or CycleGANLoss()
-    dev = pick_device(device)
-    n = min(len(train_a), len(train_b))
-    batch_size = min(batch_size, n)
-    iters_per_epoch = n // batch_size
+    opts, loss = (options or CycleOptions()).but(**changes), loss or CycleGANLoss()
+    dev = pick_device(opts.device)
+    batch_size = min(opts.batch_size, len(train_a), len(train_b))
+    iters_per_epoch = min(len(train_a), len(train_b)) // batch_size
     if iters_per_epoch < 1:
         raise ValueError(f"domains of {len(train_a)} and {len(train_b)} images hold no batch of {batch_size}")
-    total = num_epochs * iters_per_epoch
-    if not 0 <= decay_epochs <= num_epochs:
-        raise ValueError(f"decay_epochs must be in [0, num_epochs={num_epochs}], got {decay_epochs}")
-    nets = {"G_A2B": G_A2B, "G_B2A": G_B2A, "D_A": D_A, "D_B": D_B}
-    arch = hashlib.sha1("".join(repr(net) for net in nets.values()).encode()).hexdigest()[:12]
-    fingerprint = {"architecture": arch, "datasets": [train_a.name, train_b.name],
-                   "num_images": [len(train_a), len(train_b)], "image_shape": list(train_a.image_shape),
-                   "batch_size": batch_size, "lr_g": lr_g, "lr_d": lr_d, "betas": list(betas), "seed": seed,
-                   "decay_epochs": decay_epochs, "num_epochs": num_epochs, "augment": augment,
-                   "pool_size": pool_size, "lambdas": [loss.lambda_cycle, loss.lambda_identity, loss.d_weight]}
-
-    torch.manual_seed(seed)          # the global stream feeds the augmentation
-    for net in nets.values():
+    if not 0 <= opts.decay_epochs <= opts.num_epochs:
+        raise ValueError(f"decay_epochs must be in [0, num_epochs={opts.num_epochs}], got {opts.decay_epochs}")
+    torch.manual_seed(opts.seed)          # the global stream feeds the augmentation
+    for net in (G_A2B, G_B2A, D_A, D_B):
         net.to(dev).train()
-    optG = torch.optim.Adam(list(G_A2B.parameters()) + list(G_B2A.parameters()), lr=lr_g, betas=betas)
-    optD = torch.optim.Adam(list(D_A.parameters()) + list(D_B.parameters()), lr=lr_d, betas=betas)
-    schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, linear_decay(num_epochs, decay_epochs)) for opt in (optG, optD)]
-    parts = {**nets, "optG": optG, "optD": optD, "schedulers": schedulers}
-    pools = {"A": ImagePool(pool_size, seed + 3), "B": ImagePool(pool_size, seed + 4)}
-    result = CycleResult(name, G_A2B, G_B2A, D_A, D_B, num_epochs, iters_per_epoch)
-    start = 0
-
-    checkpoint = Path(checkpoint) if checkpoint else None
-    if checkpoint and resume and checkpoint.exists():
-        ckpt = _load_checkpoint(checkpoint, fingerprint)
-        _load_state_dicts(ckpt, parts)
-        for key, pool in pools.items():
-            pool.load_state_dict(ckpt["pools"][key], dev)
-        torch.set_rng_state(ckpt["torch_rng"])
-        result.history, result.panels = ckpt["history"], ckpt["panels"]
-        result.seconds, result.images_seen = ckpt["seconds"], ckpt["images_seen"]
-        start = ckpt["iteration"]
-        if verbose:
-            print(f"[{name}] resumed from {checkpoint.name} at iteration {start}/{total}")
-
-    def save_checkpoint(iteration: int) -> None:
-        if checkpoint:
-            _save_atomic({"fingerprint": fingerprint, "iteration": iteration, **_state_dicts(parts),
-                          "pools": {key: pool.state_dict() for key, pool in pools.items()},
-                          "torch_rng": torch.get_rng_state(), "history": result.history, "panels": result.panels,
-                          "seconds": result.seconds, "images_seen": result.images_seen}, checkpoint)
-
-    if panel_pair is not None:
-        panel_pair = tuple(to_float(im[None]).to(dev) for im in panel_pair)
+    steps = CycleSteps(G_A2B, G_B2A, D_A, D_B, loss, opts, dev)
+    result = CycleResult(name=opts.name, G_A2B=G_A2B, G_B2A=G_B2A, D_A=D_A, D_B=D_B, num_epochs=opts.num_epochs,
+                         iters_per_epoch=iters_per_epoch)
+    checkpoint = Checkpoint(opts.checkpoint, _fingerprint(steps, train_a, train_b, opts, batch_size),
+                            {**steps.parts(), "torch_rng": RandomState()}, result)
+    loop = Loop(result, opts, checkpoint, shown=("total_loss", "loss_discrim_A", "loss_discrim_B"),
+                advice=f"Lower the learning rates (lr_g={opts.lr_g}, lr_d={opts.lr_d})")
+    panel_pair = tuple(to_float(im[None]).to(dev) for im in opts.panel_pair) if opts.panel_pair else None
 
     def take_panel(epoch: int) -> None:
         if panel_pair is not None:
             result.panels[epoch] = panel_images(G_A2B, G_B2A, *panel_pair)
-        if on_epoch is not None:
-            on_epoch(result)
+        if opts.on_epoch is not None:
+            loop.flush()
+            opts.on_epoch(result)
 
     images_a, images_b = train_a.images.to(dev), train_b.images.to(dev)
-    pending: list[tuple[int, torch.Tensor]] = []
-
-    def flush() -> None:
-        if not pending:
-            return
-        advice = (f"Lower the learning rates (lr_g={lr_g}, lr_d={lr_d}); "
-                  + (f"the last good checkpoint is {checkpoint}" if checkpoint else "no checkpoint was kept"))
-        for it, row in _pull_stats(pending, TERMS, ("total_loss", "loss_discrim_A", "loss_discrim_B"), name,
-                                   iters_per_epoch, advice):
-            for key, v in zip(("iter", "epoch", *TERMS), (it, it // iters_per_epoch, *row)):
-                result.history[key].append(v)
-            i = it % iters_per_epoch
-            if verbose and (i % log_every == 0 or i == iters_per_epoch - 1):
-                print(result.log_line(len(result.history["iter"]) - 1))
-        pending.clear()
-
+    order_a = lru_cache(maxsize=1)(lambda epoch: epoch_order(len(train_a), opts.seed, epoch).to(dev))
+    order_b = lru_cache(maxsize=1)(lambda epoch: epoch_order(len(train_b), opts.seed + 7, epoch).to(dev))
+    start, end = loop.start(), loop.end()
     if start == 0:
         take_panel(0)
-    end = total if stop_after is None else min(total, stop_after)
-    bar = ui.progress(total, desc=name, initial=start, disable=not verbose)
-    t0 = time.perf_counter()
-    order_epoch = -1
-    for it in range(start, end):
-        epoch, i = divmod(it, iters_per_epoch)
-        if epoch != order_epoch:
-            order_a = epoch_order(len(train_a), seed, epoch).to(dev)
-            order_b = epoch_order(len(train_b), seed + 7, epoch).to(dev)
-            order_epoch = epoch
-        real_a = to_float(images_a[order_a[i * batch_size:(i + 1) * batch_size]])
-        real_b = to_float(images_b[order_b[i * batch_size:(i + 1) * batch_size]])
-        if augment:
+    for it in loop.iterations(start, end):
+        real_a = to_float(images_a[batch_at(order_a, it, iters_per_epoch, batch_size)])
+        real_b = to_float(images_b[batch_at(order_b, it, iters_per_epoch, batch_size)])
+        if opts.augment:
             real_a, real_b = random_affine(real_a), random_affine(real_b)
-
-        # (1) Generators: one step on identity + adversarial + cycle terms (report 004's Eq. 1)
-        optG.zero_grad(set_to_none=True)
-        with frozen(D_A, D_B):   # as the CycleGAN code: no weight gradients for D in G's step
-            loss_identity_A = loss.identity(G_B2A(real_a), real_a)
-            loss_identity_B = loss.identity(G_A2B(real_b), real_b)
-            fake_b, fake_a = G_A2B(real_a), G_B2A(real_b)
-            loss_gan_A2B = loss.adversarial(D_B(fake_b))
-            loss_gan_B2A = loss.adversarial(D_A(fake_a))
-            loss_cycle_ABA = loss.cycle(G_B2A(fake_b), real_a)
-            loss_cycle_BAB = loss.cycle(G_A2B(fake_a), real_b)
-            total_loss = (loss_identity_A + loss_identity_B + loss_gan_A2B + loss_gan_B2A
-                          + loss_cycle_ABA + loss_cycle_BAB)
-            total_loss.backward()
-        optG.step()
-
-        # (2) Discriminators: real vs a fake from the pool (G's fakes, no gradient into G)
-        optD.zero_grad(set_to_none=True)
-        loss_discrim_A = loss.discriminator(D_A(real_a), D_A(pools["A"].query(fake_a)))
-        loss_discrim_B = loss.discriminator(D_B(real_b), D_B(pools["B"].query(fake_b)))
-        (loss_discrim_A + loss_discrim_B).backward()
-        optD.step()
-
-        pending.append((it, torch.stack([loss_identity_A, loss_identity_B, loss_gan_A2B, loss_gan_B2A,
-                                         loss_cycle_ABA, loss_cycle_BAB, total_loss, loss_discrim_A,
-                                         loss_discrim_B]).detach()))
-        result.images_seen += 2 * real_a.size(0)
-        bar.update(1)
-        done = it + 1
-        if done % log_every == 0 or done == end or (checkpoint_every and done % checkpoint_every == 0):
-            flush()
-        if done % iters_per_epoch == 0:
-            for sched in schedulers:
+        loop.record(it, steps.step(real_a, real_b), 2 * real_a.size(0))
+        if (it + 1) % iters_per_epoch == 0:
+            for sched in steps.schedulers:
                 sched.step()
-            flush()
-            take_panel(done // iters_per_epoch)
-        if checkpoint_every and done % checkpoint_every == 0 and done != end:
-            result.seconds += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            save_checkpoint(done)
-    bar.close()
-    flush()
-    result.seconds += time.perf_counter() - t0
-    result.finished = end == total
-    if end > start or not checkpoint or not checkpoint.exists():
-        save_checkpoint(end)
+            take_panel((it + 1) // iters_per_epoch)
+    loop.finish(start, end)
     return result
+
+
+def _fingerprint(steps: CycleSteps, train_a: ImageData, train_b: ImageData, opts: CycleOptions,
+                 batch_size: int) -> dict:
+    """What a checkpoint must share to be resumed."""
+    loss = steps.loss
+    return {"architecture": architecture_hash(steps.G_A2B, steps.G_B2A, steps.D_A, steps.D_B),
+            "datasets": [train_a.name, train_b.name], "num_images": [len(train_a), len(train_b)],
+            "image_shape": list(train_a.image_shape), "batch_size": batch_size, "lr_g": opts.lr_g, "lr_d": opts.lr_d,
+            "betas": list(opts.betas), "seed": opts.seed, "decay_epochs": opts.decay_epochs,
+            "num_epochs": opts.num_epochs, "augment": opts.augment, "pool_size": opts.pool_size,
+            "lambdas": [loss.lambda_cycle, loss.lambda_identity, loss.d_weight]}
 
 
 @torch.no_grad()

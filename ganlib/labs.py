@@ -1,9 +1,10 @@
-"""The labs: their notebooks, their parameters (type, range, help) and the numbers of
-the original reports, which ``reports/index.html`` shows beside this project's.
+"""The labs: their notebooks, their parameters and the numbers of the original reports,
+which ``reports/index.html`` shows beside this project's.
 
-Parameter defaults live in each notebook's ``parameters`` cell (they are the ``cpu``
-profile); this module says what a valid value is, so that the runner can refuse a
-bad one before any kernel starts.
+Each parameter is declared here once: its type, range, help and default. The defaults are
+the ``cpu`` profile; each notebook's ``parameters`` cell is generated from them
+(``python -m ganlib labs --write-cells``, checked by the tests), and ``params/<lab>/*.yaml``
+hold only what a profile changes. The runner checks every value before any kernel starts.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class Param:
     min: float | None = None
     max: float | None = None
     item: "Param | None" = None      # for lists: what each item must be
+    default: object = None           # the cpu profile's value
 
     def describe(self) -> str:
         what = {int: "an integer", float: "a number", str: "a string", bool: "true or false",
@@ -90,24 +92,55 @@ class Lab:
         return NOTEBOOKS / "params" / self.id / f"{profile}.yaml"
 
 
-def _common(datasets: tuple) -> dict:
+BETA1 = Param(float, "Adam beta1", min=0, max=1, default=0.5)
+
+
+def _data(datasets: tuple, default: str, max_images: int | None = None) -> dict:
+    """The training data: a dataset by name, where downloads live, how many images."""
     return {
-        "dataset": Param(str, "training data by name", choices=datasets),
+        "dataset": Param(str, "training data by name", choices=datasets, default=default),
         "data_root": Param(str, "folder of downloaded datasets (null: $GANLIB_DATA_ROOT or data/)", optional=True),
-        "max_images": Param(int, "use at most this many training images (null: all)", optional=True, min=2),
-        "num_epochs": Param(int, "passes over the training images", min=1),
-        "batch_size": Param(int, "images per batch", min=2),
-        "lr": Param(float, "Adam learning rate", min=0),
-        "beta1": Param(float, "Adam beta1", min=0, max=1),
-        "seed": Param(int, "random seed", min=0),
-        "num_threads": Param(int, "CPU threads (part of the seed: results depend on it)", min=1),
-        "device": Param(str, "where to train (auto: CUDA, then Apple's MPS, then the CPU)",
-                        choices=("auto", "cpu", "cuda", "mps")),
-        "log_every": Param(int, "print a log line every N iterations", min=1),
-        "snapshot_every": Param(int, "fixed-noise samples every N iterations", min=1),
-        "checkpoint_every": Param(int, "checkpoint every N iterations (0: only at the end)", min=0),
-        "resume": Param(bool, "continue from the checkpoints of an interrupted run"),
+        "max_images": Param(int, "use at most this many training images (null: all)", optional=True, min=2,
+                            default=max_images),
     }
+
+
+def _training(num_epochs: int, batch_size: int, lr: float) -> dict:
+    return {
+        "num_epochs": Param(int, "passes over the training images", min=1, default=num_epochs),
+        "batch_size": Param(int, "images per batch", min=2, default=batch_size),
+        "lr": Param(float, "Adam learning rate", min=0, default=lr),
+        "beta1": BETA1,
+    }
+
+
+def _run(seed: int = 999, log_every: int = 100, snapshot_every: int | None = 200, checkpoint_every: int = 500) -> dict:
+    """Seeding, hardware, logging and checkpoints: every lab has them."""
+    params = {
+        "seed": Param(int, "random seed", min=0, default=seed),
+        "num_threads": Param(int, "CPU threads (part of the seed: results depend on it)", min=1, default=2),
+        "device": Param(str, "where to train (auto: CUDA, then Apple's MPS, then the CPU)",
+                        choices=("auto", "cpu", "cuda", "mps"), default="auto"),
+        "log_every": Param(int, "print a log line every N iterations", min=1, default=log_every),
+        "snapshot_every": Param(int, "fixed-noise samples every N iterations", min=1, default=snapshot_every),
+        "checkpoint_every": Param(int, "checkpoint every N iterations (0: only at the end)", min=0,
+                                  default=checkpoint_every),
+        "resume": Param(bool, "continue from the checkpoints of an interrupted run", default=False),
+    }
+    if snapshot_every is None:
+        del params["snapshot_every"]
+    return params
+
+
+def _nets(nz: int | None, ngf: int, ndf: int, report: str = "") -> dict:
+    params = {
+        "nz": Param(int, f"latent size{report.format(100)}", min=1, default=nz),
+        "ngf": Param(int, f"generator feature maps{report.format(64)}", min=1, default=ngf),
+        "ndf": Param(int, f"discriminator feature maps{report.format(64)}", min=1, default=ndf),
+    }
+    if nz is None:
+        del params["nz"]
+    return params
 
 
 MNIST = Lab(
@@ -115,18 +148,21 @@ MNIST = Lab(
     title="DCGAN on MNIST: latent size; MLP GAN vs DCGAN vs least-squares DCGAN",
     reports="001 (all) and 004 part 1",
     params={
-        **_common(("mnist10k", "mnist")),
-        "image_size": Param(int, "image side in pixels", choices=(28, 32, 64)),
-        "nz": Param(int, "latent size of the study-2 models", min=1),
-        "latent_sizes": Param(list, "latent sizes compared in study 1", item=Param(int, min=1)),
-        "ngf": Param(int, "generator feature maps", min=1),
-        "ndf": Param(int, "discriminator feature maps", min=1),
-        "mlp_hidden": Param(int, "width of the MLP generator's 4 hidden layers (4096 in report 004)", min=1),
-        "models": Param(list, "study-2 models", item=Param(str, choices=("mlp", "dcgan", "dcgan_ls"))),
-        "n_eval": Param(int, "generated digits scored by the judge", min=100, max=10000),
+        **_data(("mnist10k", "mnist"), "mnist10k"),
+        "image_size": Param(int, "image side in pixels", choices=(28, 32, 64), default=28),
+        **_training(num_epochs=16, batch_size=64, lr=0.002),
+        **_nets(100, 64, 32, " ({} in the reports)"),
+        "latent_sizes": Param(list, "latent sizes compared in study 1", item=Param(int, min=1), default=[100, 200]),
+        "mlp_hidden": Param(int, "width of the MLP generator's 4 hidden layers (4096 in report 004)", min=1,
+                            default=512),
+        "models": Param(list, "study-2 models", item=Param(str, choices=("mlp", "dcgan", "dcgan_ls")),
+                        default=["mlp", "dcgan", "dcgan_ls"]),
+        "n_eval": Param(int, "generated digits scored by the judge", min=100, max=10000, default=1000),
         "bf16": Param(bool, "bfloat16 autocast (auto: where the hardware has it natively, such as CPUs with "
                             "avx512_bf16 or AMX and recent CUDA GPUs; 1.3-1.6x img/s there, not bitwise the "
-                            "float32 run; true elsewhere is emulated and slow)", choices=(True, False, "auto")),
+                            "float32 run; true elsewhere is emulated and slow)", choices=(True, False, "auto"),
+                      default="auto"),
+        **_run(log_every=50),
     },
     key_figures=["study1_samples", "study1_d_outputs", "study2_samples", "study2_d_histograms"],
     report_numbers={
@@ -138,33 +174,50 @@ MNIST = Lab(
     },
 )
 
+# Report 002's Table 2: top-k accuracy by the course's evaluator (None: not run; a string: a bound)
+REPORT_002_TABLE2 = {
+    "type1_vanilla": {"test": 0.5833, "new_test": 0.5714},
+    "type1_wgan-gp": {"test": 0.6398, "new_test": 0.6429},
+    "type2_vanilla": {"test": "< 20%", "new_test": None},
+    "type2_wgan-gp": {"test": None, "new_test": None},
+}
+
+
+def report_002(config: str, split: str) -> str:
+    """Report 002's Table 2 entry as text: '58.33%', '< 20%' or '-' (not given)."""
+    value = REPORT_002_TABLE2[config][split]
+    return "-" if value is None else value if isinstance(value, str) else f"{value:.2%}"
+
+
 CGAN = Lab(
     id="cgan",
     title="Conditional DCGAN on i-CLEVR scenes: Type 1 vs Type 2, vanilla vs WGAN-GP",
     reports="002",
     params={
-        **_common(("scenes", "iclevr")),
+        **_data(("scenes", "iclevr"), "scenes"),
         "evaluator_checkpoint": Param(str, "the course's ResNet18 evaluator .pth (null: the project's scene judge)",
                                       optional=True),
-        "image_size": Param(int, "image side in pixels (32 is upsampled to 64 for the evaluator)", choices=(32, 64)),
-        "configs": Param(list, "configurations to train", item=Param(str, choices=(
-            "type1_vanilla", "type1_wgan-gp", "type2_vanilla", "type2_wgan-gp"))),
-        "nz": Param(int, "latent size", min=1),
-        "ngf": Param(int, "generator feature maps", min=1),
-        "ndf": Param(int, "discriminator feature maps", min=1),
-        "g_steps": Param(int, "vanilla: G updates per D update (4 in the report)", min=1),
-        "wgan_lr": Param(float, "WGAN-GP: Adam learning rate", min=0),
-        "wgan_beta1": Param(float, "WGAN-GP: Adam beta1", min=0, max=1),
-        "wgan_beta2": Param(float, "WGAN-GP: Adam beta2", min=0, max=1),
-        "n_critic": Param(int, "WGAN-GP: critic updates per G update", min=1),
-        "lambda_gp": Param(float, "WGAN-GP: gradient penalty weight", min=0),
-        "eval_seeds": Param(int, "noise seeds per accuracy (mean and spread)", min=1, max=100),
+        "image_size": Param(int, "image side in pixels (32 is upsampled to 64 for the evaluator)", choices=(32, 64),
+                            default=32),
+        "configs": Param(list, "configurations to train", item=Param(str, choices=tuple(REPORT_002_TABLE2)),
+                         default=["type1_vanilla", "type1_wgan-gp", "type2_vanilla"]),
+        **_training(num_epochs=4, batch_size=64, lr=0.0002),
+        **_nets(100, 16, 16),
+        "g_steps": Param(int, "vanilla: G updates per D update (4 in the report)", min=1, default=4),
+        "wgan_lr": Param(float, "WGAN-GP: Adam learning rate", min=0, default=0.0001),
+        "wgan_beta1": Param(float, "WGAN-GP: Adam beta1", min=0, max=1, default=0.5),
+        "wgan_beta2": Param(float, "WGAN-GP: Adam beta2", min=0, max=1, default=0.9),
+        "n_critic": Param(int, "WGAN-GP: critic updates per G update", min=1, default=5),
+        "lambda_gp": Param(float, "WGAN-GP: gradient penalty weight", min=0, default=10.0),
+        "eval_seeds": Param(int, "noise seeds per accuracy (mean and spread)", min=1, max=100, default=5),
+        **_run(),
     },
     key_figures=["grid_type1_wgan-gp", "grid_type1_vanilla", "grid_type2_vanilla", "early_training"],
     report_numbers={
-        "002, Table 2, Type 2 vanilla": "test.json < 20%",
-        "002, Table 2, Type 1 vanilla": "test.json 58.33%, new_test.json 57.14%",
-        "002, Table 2, Type 1 WGAN-GP": "test.json 63.98%, new_test.json 64.29%",
+        "002, Table 2, Type 2 vanilla": f"test.json {report_002('type2_vanilla', 'test')}",
+        **{f"002, Table 2, Type 1 {c[6:].replace('wgan-gp', 'WGAN-GP')}":
+           f"test.json {report_002(c, 'test')}, new_test.json {report_002(c, 'new_test')}"
+           for c in ("type1_vanilla", "type1_wgan-gp")},
         "002, reading": "vanilla collapses early, WGAN-GP stays diverse; WGAN-GP's accuracy depends on the noise; "
                         "Type 2 draws realistic scenes with the wrong (often a single) object",
     },
@@ -175,17 +228,18 @@ DCGAN = Lab(
     title="DCGAN on a uniform and a varied dataset (report 000: cars vs cats)",
     reports="000",
     params={
-        **{k: v for k, v in _common(()).items() if k != "dataset"},
         "datasets": Param(list, "two (or more) datasets side by side: scenes_one, scenes_many, a registered "
-                                "dataset (cars, cats, celeba, carrot_cake) or an image folder path", item=Param(str)),
-        "max_images": Param(int, "images per dataset (scenes: how many to render)", optional=True, min=2),
-        "image_size": Param(int, "image side in pixels", choices=(32, 64)),
-        "lr_step": Param(int, "StepLR: decay both learning rates every N iterations (500 in the report)", min=1),
-        "lr_gamma": Param(float, "StepLR factor (0.6 in the report)", min=0, max=1),
-        "nz": Param(int, "latent size", min=1),
-        "ngf": Param(int, "generator feature maps", min=1),
-        "ndf": Param(int, "discriminator feature maps", min=1),
-        "n_eval": Param(int, "generated and held-out scenes for the FD", min=100, max=10000),
+                                "dataset (cars, cats, celeba, carrot_cake) or an image folder path", item=Param(str),
+                          default=["scenes_one", "scenes_many"]),
+        **{k: v for k, v in _data((), "", max_images=6000).items() if k != "dataset"},
+        "image_size": Param(int, "image side in pixels (64 in the report)", choices=(32, 64), default=32),
+        **_training(num_epochs=15, batch_size=64, lr=0.001),
+        "lr_step": Param(int, "StepLR: decay both learning rates every N iterations (500 in the report)", min=1,
+                         default=500),
+        "lr_gamma": Param(float, "StepLR factor (0.6 in the report)", min=0, max=1, default=0.6),
+        **_nets(100, 32, 32, " ({} in the report)"),
+        "n_eval": Param(int, "generated and held-out scenes for the FD", min=100, max=10000, default=1000),
+        **_run(),
     },
     key_figures=["datasets", "final_samples", "losses", "d_accuracy"],
     report_numbers={
@@ -200,24 +254,27 @@ INVERSION = Lab(
     title="A small 32 px GAN, then latent inversion: in-domain vs out-of-domain images",
     reports="003",
     params={
-        **{k: v for k, v in _common(("scenes_one", "scenes_many", "carrot_cake")).items()
-           if k not in ("lr", "num_epochs")},
+        **_data(("scenes_one", "scenes_many", "carrot_cake"), "scenes_one", max_images=2000),
         "arch": Param(str, "small: report 003's networks; dcgan: the tutorial DCGAN at 32 px (ngf = ndf = 64)",
-                      choices=("small", "dcgan")),
-        "milestones": Param(list, "epochs at which fixed-vector samples are shown; training runs to the last",
-                            item=Param(int, min=1)),
-        "lr_g": Param(float, "G's Adam learning rate (1.5e-5 in the report)", min=0),
-        "lr_d": Param(float, "D's Adam learning rate (1e-5 in the report)", min=0),
-        "nz": Param(int, "latent size (64 in the report)", min=1),
-        "inversion_steps": Param(int, "optimisation steps per inversion (100 in the report)", min=1),
-        "inversion_lr": Param(float, "inversion learning rate (SGD 0.01 in the report)", min=0),
-        "inversion_optimizer": Param(str, "sgd (with momentum 0.9, the report's) or adam", choices=("sgd", "adam")),
-        "restarts": Param(int, "random starts per inversion (the best is kept)", min=1),
-        "n_scores": Param(int, "in-domain and out-of-domain images scored by MSE and PSNR", min=2),
+                      choices=("small", "dcgan"), default="small"),
+        "milestones": Param(list, "epochs at which fixed-vector samples are shown; training runs to the last "
+                                  "(report: 100, 500, 1000, 2000)", item=Param(int, min=1), default=[1, 2, 4, 8]),
+        "batch_size": Param(int, "images per batch", min=2, default=16),
+        "lr_g": Param(float, "G's Adam learning rate (1.5e-5 in the report)", min=0, default=0.0002),
+        "lr_d": Param(float, "D's Adam learning rate (1e-5 in the report)", min=0, default=0.0001),
+        "beta1": BETA1,
+        "nz": Param(int, "latent size (64 in the report)", min=1, default=64),
+        "inversion_steps": Param(int, "optimisation steps per inversion (100 in the report)", min=1, default=100),
+        "inversion_lr": Param(float, "inversion learning rate (SGD 0.01 in the report)", min=0, default=0.01),
+        "inversion_optimizer": Param(str, "sgd (with momentum 0.9, the report's) or adam", choices=("sgd", "adam"),
+                                     default="sgd"),
+        "restarts": Param(int, "random starts per inversion (the best is kept)", min=1, default=4),
+        "n_scores": Param(int, "in-domain and out-of-domain images scored by MSE and PSNR", min=2, default=16),
         "out_of_domain": Param(str, "the out-of-domain set: mnist10k (digits) or a registered dataset",
-                               choices=("mnist10k", "celeba", "cats", "cars")),
+                               choices=("mnist10k", "celeba", "cats", "cars"), default="mnist10k"),
         "cat_image": Param(str, "the out-of-domain photo (null: scikit-image's cat, chelsea)", optional=True),
-        "sweep_coordinate": Param(int, "latent coordinate swept in the figures", min=0),
+        "sweep_coordinate": Param(int, "latent coordinate swept in the figures", min=0, default=0),
+        **_run(snapshot_every=1000, checkpoint_every=1000),
     },
     key_figures=["untrained", "milestones", "inversion_fit", "inversion_cat", "interpolation"],
     report_numbers={
@@ -233,34 +290,38 @@ CYCLEGAN = Lab(
     title="CycleGAN, plain <-> striped scenes and horse <-> zebra: ResNet vs U-Net, with vs without augmentation",
     reports="004 part 2",
     params={
-        **{k: v for k, v in _common(()).items() if k not in ("lr", "snapshot_every")},
+        **_data((), "scenes"),
         "dataset": Param(str, "scenes (rendered plain vs striped objects, paired test split), horse2zebra, or the "
-                              "path of a folder holding trainA/, trainB/, testA/, testB/"),
+                              "path of a folder holding trainA/, trainB/, testA/, testB/", default="scenes"),
         "max_images": Param(int, "training images per domain (scenes: how many to render; null: all / 2,000)",
-                            optional=True, min=2),
-        "num_test": Param(int, "scenes: rendered test pairs", min=2),
-        "num_epochs": Param(int, "passes over the training images (null: 5 for scenes, 2 for photos)", optional=True,
-                            min=1),
+                            optional=True, min=2, default=1500),
+        "num_test": Param(int, "scenes: rendered test pairs", min=2, default=200),
+        "image_size": Param(int, "image side in pixels (null: 32 for scenes, 64 for photos; the report: 256, "
+                                 "128 with augmentation)", optional=True, choices=(32, 64, 128, 256)),
+        "configs": Param(list, "generators to train and compare (the report: resnet, unet, resnet_aug)",
+                         item=Param(str, choices=("resnet", "resnet_aug", "unet", "unet_aug")),
+                         default=["resnet", "unet", "resnet_aug"]),
+        "num_epochs": Param(int, "passes over the training images (null: 5 for scenes, 2 for photos; the report: "
+                                 "30, U-Net 10)", optional=True, min=1),
         "batch_size": Param(int, "images of each domain per batch (1 in the CycleGAN code: InstanceNorm needs no batch)",
-                            min=1),
-        "image_size": Param(int, "image side in pixels (null: 32 for scenes, 64 for photos)", optional=True,
-                            choices=(32, 64, 128, 256)),
-        "padding": Param(str, "ResNet generator's padding: zeros (the report's) or reflect (the CycleGAN code's)",
-                         choices=("zeros", "reflect")),
-        "configs": Param(list, "generators to train and compare", item=Param(str, choices=(
-            "resnet", "resnet_aug", "unet", "unet_aug"))),
-        "ngf": Param(int, "generator feature maps (64 in the report)", min=1),
-        "ndf": Param(int, "discriminator feature maps (64 in the report)", min=1),
-        "n_blocks": Param(int, "residual blocks of the ResNet generator (9 in the report)", min=0),
-        "lr_g": Param(float, "generators' Adam learning rate (1e-4 in the report)", min=0),
-        "lr_d": Param(float, "discriminators' Adam learning rate (2e-4 in the report)", min=0),
+                            min=1, default=4),
+        "lr_g": Param(float, "generators' Adam learning rate (1e-4 in the report, 2e-4 in the CycleGAN code)", min=0,
+                      default=0.0002),
+        "lr_d": Param(float, "discriminators' Adam learning rate (2e-4 in the report)", min=0, default=0.0002),
+        "beta1": BETA1,
         "decay_epochs": Param(int, "last epochs over which both learning rates fall linearly to 0 (0: none; "
                                    "null: half of num_epochs)", optional=True, min=0),
-        "lambda_cycle": Param(float, "weight of the L1 cycle loss (10 in the report)", min=0),
-        "lambda_identity": Param(float, "weight of the L1 identity loss (5 in the report)", min=0),
-        "d_weight": Param(float, "weight of the discriminators' loss (5 in the report)", min=0),
-        "pool_size": Param(int, "past fakes kept for the discriminators (50 in the CycleGAN code; 0: none)", min=0),
-        "judge_epochs": Param(int, "training epochs of the A-vs-B judge", min=1),
+        **_nets(None, 16, 32, " ({} in the report)"),
+        "n_blocks": Param(int, "residual blocks of the ResNet generator (9 in the report)", min=0, default=6),
+        "padding": Param(str, "ResNet generator's padding: zeros (the report's) or reflect (the CycleGAN code's)",
+                         choices=("zeros", "reflect"), default="zeros"),
+        "lambda_cycle": Param(float, "weight of the L1 cycle loss (10 in the report)", min=0, default=10.0),
+        "lambda_identity": Param(float, "weight of the L1 identity loss (5 in the report)", min=0, default=5.0),
+        "d_weight": Param(float, "weight of the discriminators' loss (5 in the report)", min=0, default=5.0),
+        "pool_size": Param(int, "past fakes kept for the discriminators (50 in the CycleGAN code; 0: none)", min=0,
+                           default=50),
+        "judge_epochs": Param(int, "training epochs of the A-vs-B judge", min=1, default=3),
+        **_run(seed=0, log_every=250, snapshot_every=None),
     },
     key_figures=["panel_resnet", "panel_unet", "translations_A2B", "translations_B2A", "loss_terms", "g_vs_d"],
     report_numbers={
@@ -281,20 +342,53 @@ def get_lab(lab_id: str) -> Lab:
     return LABS[lab_id]
 
 
+def defaults(lab: Lab) -> dict:
+    """Every parameter's default: the cpu profile."""
+    return {name: param.default for name, param in lab.params.items()}
+
+
+def parameters_cell(lab: Lab) -> str:
+    """The notebook's ``parameters`` cell: each default, with its help as the comment."""
+    import textwrap
+
+    lines = ["# Generated from ganlib/labs.py (python -m ganlib labs --write-cells): change defaults there."]
+    for name, param in lab.params.items():
+        line = f"{name} = {param.default!r}"
+        if len(f"{line:<30}# {param.help}") <= 110:
+            lines.append(f"{line:<30}# {param.help}")
+        else:
+            lines += textwrap.wrap(param.help, 100, initial_indent="# ", subsequent_indent="# ") + [line]
+    return "\n".join(lines)
+
+
+def _parameters_cell_of(notebook):
+    for cell in notebook.cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            return cell
+    raise ParameterError("the notebook has no cell tagged 'parameters'")
+
+
 def notebook_defaults(lab: Lab) -> dict:
     """The parameters cell's names and values, read without running the notebook."""
     import ast
     import nbformat
 
-    nb = nbformat.read(lab.notebook, as_version=4)
-    for cell in nb.cells:
-        if "parameters" in cell.get("metadata", {}).get("tags", []):
-            values = {}
-            for node in ast.parse(cell.source).body:
-                if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-                    values[node.targets[0].id] = ast.literal_eval(node.value)
-            return values
-    raise ParameterError(f"{lab.notebook} has no cell tagged 'parameters'")
+    cell = _parameters_cell_of(nbformat.read(lab.notebook, as_version=4))
+    return {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse(cell.source).body
+            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)}
+
+
+def write_parameters_cell(lab: Lab) -> bool:
+    """Rewrite the notebook's parameters cell from the declarations; True if it changed."""
+    import nbformat
+
+    notebook = nbformat.read(lab.notebook, as_version=4)
+    cell = _parameters_cell_of(notebook)
+    if cell.source == parameters_cell(lab):
+        return False
+    cell.source = parameters_cell(lab)
+    nbformat.write(notebook, lab.notebook)
+    return True
 
 
 def load_profile(lab: Lab, profile: str) -> dict:

@@ -16,7 +16,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .labs import LABS, PROFILES, ParameterError, get_lab, load_profile, validate
+from .labs import LABS, PROFILES, ParameterError, defaults, get_lab, load_profile, validate
 from .report import OUT_DIR_ENV
 from .settings import PROJECT_ROOT
 from .ui import HEADLESS_ENV
@@ -29,9 +29,9 @@ class NotebookFailed(RuntimeError):
 
 
 def resolve_params(lab_id: str, profile: str, overrides: dict | None = None) -> dict:
-    """Profile values, then overrides; every name and value checked."""
+    """The defaults, then the profile's values, then overrides; every name and value checked."""
     lab = get_lab(lab_id)
-    params = validate(lab, load_profile(lab, profile))
+    params = {**defaults(lab), **validate(lab, load_profile(lab, profile))}
     params.update(validate(lab, overrides or {}))
     return params
 

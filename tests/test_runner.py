@@ -4,7 +4,11 @@ import sys
 
 import pytest
 
-from ganlib.labs import LABS, PROFILES, ParameterError, get_lab, load_profile, notebook_defaults, parse_value, validate
+import nbformat
+
+from ganlib import labs
+from ganlib.labs import (LABS, PROFILES, ParameterError, defaults, get_lab, load_profile, notebook_defaults,
+                         parse_value, validate)
 from ganlib.runner import resolve_params, write_index
 
 
@@ -42,14 +46,23 @@ def test_values_are_read_as_yaml():
 
 
 @pytest.mark.parametrize("lab", LABS)
-def test_profiles_are_valid_and_cpu_is_the_notebook_default(lab):
+def test_each_parameter_is_declared_once_and_the_notebook_cell_is_generated_from_it(lab):
     lab = get_lab(lab)
-    defaults = notebook_defaults(lab)
-    assert set(defaults) == set(lab.params), "the notebook's parameters cell and ganlib.labs disagree"
-    validate(lab, defaults)
-    assert load_profile(lab, "cpu") == defaults
+    assert validate(lab, defaults(lab)) == defaults(lab)
+    assert notebook_defaults(lab) == defaults(lab)
+    assert labs.parameters_cell(lab) in nbformat.read(lab.notebook, as_version=4).cells[1].source, \
+        "stale parameters cell: run python -m ganlib labs --write-cells"
+    cpu = load_profile(lab, "cpu")
+    assert not [k for k, v in cpu.items() if defaults(lab)[k] == v], "cpu.yaml repeats a default"
     for profile in PROFILES:
         resolve_params(lab.id, profile)
+
+
+def test_a_profile_changes_only_what_it_names():
+    smoke = load_profile(get_lab("mnist"), "smoke")
+    params = resolve_params("mnist", "smoke", {"nz": 7})
+    assert params["nz"] == 7 and params["num_epochs"] == smoke["num_epochs"]
+    assert params["latent_sizes"] == defaults(get_lab("mnist"))["latent_sizes"]    # not in smoke.yaml
 
 
 def test_labs_lists_parameters_and_defaults():
