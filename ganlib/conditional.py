@@ -37,6 +37,14 @@ def define_cgan(config: str, nz: int = 100, ngf: int = 64, ndf: int = 64, image_
     return netG, netD, loss
 
 
+def train_options(config: str, options, wgan_lr: float, wgan_betas: tuple, n_critic: int, g_steps: int):
+    """Report 002's optimisation for a configuration: WGAN-GP trains ``n_critic`` critic steps per G step
+    with its own Adam settings; vanilla ``g_steps`` G steps per D step with ``options``' own."""
+    if parse_config(config)[1] == "wgan-gp":
+        return options.but(lr=wgan_lr, betas=tuple(wgan_betas), d_steps=n_critic, g_steps=1)
+    return options.but(d_steps=1, g_steps=g_steps)
+
+
 def evaluate_conditions(netG, evaluator, conditions: torch.Tensor, nz: int, seeds: list[int]) -> dict:
     """The evaluator's accuracy on images generated for ``conditions``, once per noise seed:
     {'mean', 'std', 'per_seed', 'images' (those of the first seed)}."""

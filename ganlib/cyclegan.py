@@ -7,9 +7,9 @@ and optional RandomAffine augmentation (report 004's). Like ``train.train_gan`` 
 seeded and bitwise repeatable on the CPU, checkpoints atomically, resumes exactly and stops
 on a non-finite loss.
 
-Scoring (``paired_scores``, ``domain_rate``): where the test split is paired (rendered
+Scoring: where the test split is paired (rendered
 scenes) each translation is compared with the image it should have produced (L1, PSNR,
-SSIM); everywhere, a judge says which domain a translation looks like.
+SSIM); everywhere, a judge (``judges.domain_rate``) says which domain a translation looks like.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from torch import nn
 
 from .checkpoint import Checkpoint, CheckpointMismatch, RandomState, TrainingDiverged, architecture_hash
 from .data import ImageData, to_float, to_uint8
+from .inference import batched, device_of
 from .losses import CycleGANLoss
 from .loop import Loop, RunOptions, RunResult, batch_at, epoch_order, frozen
 from .settings import pick_device
@@ -32,7 +33,7 @@ TERMS = ("loss_identity_A", "loss_identity_B", "loss_gan_A2B", "loss_gan_B2A", "
 PANEL_TITLES = ("real A", "replicate A", "fake A", "cycle A", "real B", "replicate B", "fake B", "cycle B")
 
 __all__ = ["ImagePool", "CycleOptions", "CycleResult", "CycleSteps", "train_cyclegan", "translate", "panel_images",
-           "paired_scores", "domain_rate", "random_affine", "linear_decay", "CheckpointMismatch", "TrainingDiverged"]
+           "paired_scores", "random_affine", "linear_decay", "CheckpointMismatch", "TrainingDiverged"]
 
 
 class ImagePool:
@@ -276,12 +277,9 @@ def _fingerprint(steps: CycleSteps, train_a: ImageData, train_b: ImageData, opts
             "lambdas": [loss.lambda_cycle, loss.lambda_identity, loss.d_weight]}
 
 
-@torch.no_grad()
 def translate(G: nn.Module, images_uint8: torch.Tensor, batch_size: int = 50) -> torch.Tensor:
     """G applied to uint8 images, as uint8."""
-    dev = next(G.parameters()).device
-    return torch.cat([to_uint8(G(to_float(images_uint8[k:k + batch_size].to(dev)))).cpu()
-                      for k in range(0, len(images_uint8), batch_size)])
+    return batched(lambda x: to_uint8(G(x)), images_uint8, batch_size, device_of(G))
 
 
 def paired_scores(output_uint8: torch.Tensor, target_uint8: torch.Tensor) -> dict:
@@ -295,9 +293,16 @@ def paired_scores(output_uint8: torch.Tensor, target_uint8: torch.Tensor) -> dic
     return {"l1": (x - y).abs().mean().item(), "psnr": psnr.mean().item(), "ssim": ssim.item()}
 
 
-def domain_rate(judge: nn.Module, images_uint8: torch.Tensor, target: str) -> float:
-    """Share of images that the A-vs-B judge puts in domain ``target`` ('A' or 'B')."""
-    from .judges import prob_b
+def score_translations(outputs_uint8: torch.Tensor, target: ImageData, target_domain: str, judge: nn.Module,
+                       paired: bool) -> dict:
+    """A set of translations into ``target_domain`` ('A' or 'B'): ``paired_scores`` against the hidden
+    pair (None where the test split is unpaired), the judge's domain rate, and the FD to the target
+    domain's real images in the judge's feature space."""
+    from . import judges, metrics
 
-    p = prob_b(judge, images_uint8)
-    return ((p >= 0.5) if target == "B" else (p < 0.5)).float().mean().item()
+    out = {"l1": None, "psnr": None, "ssim": None}
+    if paired:
+        out.update(paired_scores(outputs_uint8, target.images))
+    out["domain_rate"] = judges.domain_rate(judge, outputs_uint8, target_domain)
+    out["frechet_distance"] = metrics.frechet_distance(judge, target.images, outputs_uint8)
+    return out

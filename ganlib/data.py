@@ -4,12 +4,10 @@ Every loader returns an ``ImageData``: images decoded once and held as
 ``uint8 (N, C, H, W)`` (small, and batches are cut by index, no per-sample work),
 plus labels where the dataset has them. ``to_float`` maps a batch to [-1, 1].
 
-Datasets by name (``load_dataset``):
-
-* ``mnist10k``: 10,000 real MNIST training digits shipped in ``data/mnist10k.npz``;
-  works offline, always.
-* ``mnist``: the full MNIST (60,000 train / 10,000 test) through torchvision, under
-  ``<data_root>/MNIST``; downloaded when missing and online.
+The digits: ``load_mnist10k`` (10,000 real MNIST training digits shipped in
+``data/mnist10k.npz``; offline, always) and ``load_mnist`` (the full MNIST through torchvision,
+under ``<data_root>/MNIST``; downloaded when missing and online). Datasets by name, these
+included, load through ``ganlib.datasets.load_images``.
 """
 from __future__ import annotations
 
@@ -37,6 +35,7 @@ class ImageData:
     labels: torch.Tensor | None     # int64 (N,) or None
     name: str
     source: str                     # where the images came from, for the report
+    folder: Path | None = None      # i-CLEVR: the folder whose test.json / new_test.json go with the images
 
     def __len__(self) -> int:
         return self.images.size(0)
@@ -47,7 +46,7 @@ class ImageData:
 
     def subset(self, index: torch.Tensor, name: str | None = None) -> "ImageData":
         labels = None if self.labels is None else self.labels[index]
-        return ImageData(self.images[index], labels, name or self.name, self.source)
+        return ImageData(self.images[index], labels, name or self.name, self.source, self.folder)
 
 
 def to_float(images: torch.Tensor) -> torch.Tensor:
@@ -73,7 +72,7 @@ def resize(data: ImageData, image_size: int | None) -> ImageData:
     if image_size is None or data.images.shape[-2:] == (image_size, image_size):
         return data
     images = TF.center_crop(TF.resize(data.images, image_size, antialias=True), image_size)
-    return ImageData(images, data.labels, data.name, data.source)
+    return ImageData(images, data.labels, data.name, data.source, data.folder)
 
 
 def load_mnist10k(max_images: int | None = None) -> ImageData:
@@ -155,21 +154,6 @@ def load_image_files(files: list[Path], image_size: int, max_images: int | None,
     if not images:
         raise DataError(f"no readable image in {source}")
     return ImageData(torch.stack(images), None, name, source)
-
-
-DATASETS = ("mnist10k", "mnist")
-
-
-def load_dataset(name: str, data_root: str | Path | None = None, image_size: int | None = None,
-                 max_images: int | None = None) -> ImageData:
-    """A dataset by name, at ``image_size`` (None: its own size), at most ``max_images`` images."""
-    if name == "mnist10k":
-        data = load_mnist10k(max_images)
-    elif name == "mnist":
-        data = load_mnist(data_root, train=True, max_images=max_images)
-    else:
-        raise DataError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
-    return resize(data, image_size)
 
 
 def split(data: ImageData, n_holdout: int, seed: int = 0) -> tuple[ImageData, ImageData]:

@@ -6,7 +6,9 @@ torchvision. The download goes to a temporary folder that is renamed when comple
 interrupted download never looks like a dataset. ``status()`` says what is present.
 
 Offline defaults (the embedded MNIST, the rendered scenes) are not in this registry: they
-are always there.
+are always there. ``load_images(name, ...)`` loads any single image set by name (offline
+defaults, registered datasets, i-CLEVR, a folder); ``load_unaligned`` the two-domain sets
+of the CycleGAN lab.
 """
 from __future__ import annotations
 
@@ -152,7 +154,7 @@ def status(data_root=None) -> list[dict]:
     return rows
 
 
-def load(name: str, data_root=None, image_size: int = 64, max_images: int | None = None) -> ImageData:
+def load_registered(name: str, data_root=None, image_size: int = 64, max_images: int | None = None) -> ImageData:
     """A fetched image dataset (its registry glob) as ImageData; absent: a clear error saying
     how to fetch it."""
     ds = get(name)
@@ -169,15 +171,26 @@ SCENE_SETS = {"scenes_one": "one", "scenes_many": "many"}
 DEFAULT_SCENES = 6000
 
 
-def load_images(name: str, data_root=None, image_size: int = 64, max_images: int | None = None,
+def load_images(name: str, data_root=None, image_size: int | None = 64, max_images: int | None = None,
                 seed: int = 0) -> ImageData:
-    """Training images by name for the image labs: a rendered scene set ('scenes_one',
-    'scenes_many': ``max_images`` scenes, 6,000 by default), a registered dataset
-    ('cars', 'cats', 'celeba', 'carrot_cake'), or the path of an image folder."""
-    import torch
-    from . import scenes
-    from .data import load_image_folder, resize
+    """Training images by name, for every lab:
 
+    * digits: 'mnist10k' (embedded), 'mnist' (torchvision), at ``image_size`` (None: 28 px);
+    * rendered scene sets: 'scenes_one', 'scenes_many' (``max_images`` scenes, 6,000 by default);
+    * i-CLEVR with multi-hot labels: 'scenes' (the rendered stand-in), 'iclevr' (the course's);
+    * a registered dataset ('cars', 'cats', 'celeba', 'carrot_cake');
+    * the path of an image folder.
+    """
+    import torch
+    from . import iclevr, scenes
+    from .data import load_image_folder, load_mnist, load_mnist10k, resize
+
+    if name == "mnist10k":
+        return resize(load_mnist10k(max_images), image_size)
+    if name == "mnist":
+        return resize(load_mnist(data_root, train=True, max_images=max_images), image_size)
+    if name in ("scenes", "iclevr"):
+        return iclevr.load_training(name, data_root, image_size, max_images)
     if name in SCENE_SETS:
         n = max_images or DEFAULT_SCENES
         images = torch.from_numpy(scenes.render_variety(SCENE_SETS[name], n, 64, seed)).permute(0, 3, 1, 2)
@@ -185,10 +198,11 @@ def load_images(name: str, data_root=None, image_size: int = 64, max_images: int
                                 f"{n} rendered scenes: {scenes.VARIETIES[SCENE_SETS[name]]} (seed {seed})"),
                       image_size)
     if name in REGISTRY and REGISTRY[name].source == "kaggle" and name != "horse2zebra":
-        return load(name, data_root, image_size, max_images)
+        return load_registered(name, data_root, image_size, max_images)
     if "/" in name or Path(name).is_dir():
         return load_image_folder(name, image_size, max_images)
-    choices = [*SCENE_SETS, *(n for n, d in REGISTRY.items() if d.source == "kaggle" and n != "horse2zebra")]
+    choices = ["mnist10k", "mnist", *SCENE_SETS, "scenes", "iclevr",
+               *(n for n, d in REGISTRY.items() if d.source == "kaggle" and n != "horse2zebra")]
     raise DataError(f"unknown dataset {name!r}; choose from {', '.join(choices)} or give an image folder path")
 
 

@@ -170,24 +170,22 @@ def load_scenes(data_root=None, image_size: int = 64, max_images: int | None = N
                             f"rendered scenes (seed {seed}, first {len(files)} of train.json)"), image_size)
 
 
-DATASETS = ("scenes", "iclevr")
-
-
-def load_dataset(name: str, data_root=None, image_size: int = 64,
-                 max_images: int | None = None) -> tuple[ImageData, Path]:
-    """Training scenes by name and the folder whose test.json / new_test.json go with them.
+def load_training(name: str, data_root=None, image_size: int = 64, max_images: int | None = None) -> ImageData:
+    """The cgan lab's training scenes (``datasets.load_images`` calls this); ``.folder`` holds the
+    test.json / new_test.json that go with them.
 
     * ``scenes``: the project's rendered stand-in (offline, always there);
     * ``iclevr``: the course's i-CLEVR, unpacked by the user under ``<data_root>/iclevr``
       (label files beside an ``iclevr/`` or ``images/`` folder of PNGs).
     """
     if name == "scenes":
-        return load_scenes(data_root, image_size, max_images), LABELS_DIR
-    if name == "iclevr":
+        data, folder = load_scenes(data_root, image_size, max_images), LABELS_DIR
+    else:
         folder = resolve_data_root(data_root) / "iclevr"
         if not folder.is_dir():
             raise DataError(f"dataset 'iclevr' is not at {folder}: the course hands it out (it cannot be "
                             f"downloaded); unpack it there with {', '.join(LABEL_FILES)} beside its "
                             f"image folder, or use dataset 'scenes' (the rendered stand-in)")
-        return load_iclevr(folder, image_size, max_images), folder
-    raise DataError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
+        data = load_iclevr(folder, image_size, max_images)
+    data.folder = folder
+    return data

@@ -121,3 +121,57 @@ def reconstruction_scores(fits: torch.Tensor, targets: torch.Tensor) -> dict:
 
     return {"mse": float(((fits - targets) ** 2).mean()),
             "psnr": float(peak_signal_noise_ratio(fits, targets, data_range=2.0))}
+
+
+def milestone_every(num_images: int, batch_size: int, milestones: list[int]) -> int:
+    """The snapshot interval (iterations) that lands on every milestone epoch, whatever the batch
+    size: an epoch is ``train.iterations_per_epoch`` iterations (the last batch may be short)."""
+    from .train import iterations_per_epoch
+
+    return iterations_per_epoch(num_images, batch_size) * math.gcd(*milestones)
+
+
+def milestone_images(run, milestones: list[int]) -> dict:
+    """{'epoch m': the fixed-vector samples at the end of epoch m} from a run's snapshots."""
+    return {f"epoch {m}": run.snapshots[m * run.iters_per_epoch] for m in milestones}
+
+
+def render(netG: nn.Module, zs: torch.Tensor) -> torch.Tensor:
+    """G's images (uint8) for latent vectors ``zs`` (N, nz), BatchNorm in eval mode (its running statistics)."""
+    from .data import to_uint8
+    from .inference import batched, device_of, eval_mode
+
+    with eval_mode(netG):
+        return batched(lambda z: to_uint8(netG(z)), zs, device=device_of(netG))
+
+
+def sweep(netG: nn.Module, z: torch.Tensor, coordinate: int, values: torch.Tensor) -> torch.Tensor:
+    """G's images for ``z`` with coordinate ``coordinate`` set to each of ``values``."""
+    zs = z.repeat(len(values), 1)
+    zs[:, coordinate] = values
+    return render(netG, zs)
+
+
+def load_targets(name: str, data_root, n: int, seed: int = 0) -> torch.Tensor:
+    """``n`` 32 px inversion targets in [-1, 1], (n, 3, 32, 32): a dataset by name, or MNIST digits
+    ('mnist10k': 28 px, upsampled bilinearly and repeated over the three colour channels)."""
+    import torch.nn.functional as F
+    from .data import load_mnist10k, to_float
+    from .datasets import load_images
+
+    if name == "mnist10k":
+        digits = to_float(load_mnist10k(n).images)
+        return F.interpolate(digits, size=32, mode="bilinear").repeat(1, 3, 1, 1)
+    return to_float(load_images(name, data_root, 32, n, seed=seed).images)
+
+
+def load_cat(path: str | Path | None, folder: Path) -> torch.Tensor:
+    """The out-of-domain photo as a 32 px target: ``path``, or scikit-image's cat (chelsea, saved into
+    ``folder`` so the report keeps it)."""
+    if path is None:
+        from PIL import Image
+        from skimage import data as skdata
+
+        path = Path(folder) / "chelsea.png"
+        Image.fromarray(skdata.chelsea()).save(path)
+    return load_target(path, 32)

@@ -96,6 +96,9 @@ class RunResult:
     def log_line(self, k: int) -> str:
         raise NotImplementedError
 
+    def summary(self) -> str:
+        return f"{self.name}: trained in {self.seconds:.1f} s ({self.images_per_s:.0f} img/s)"
+
     def state_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.SAVED}
 

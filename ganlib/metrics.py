@@ -1,4 +1,5 @@
-r"""Scores for generated digits, all in the eyes of the project's digit judge.
+r"""Scores of generated images, computed from a judge's features or predictions (the judges are in
+``ganlib.judges``; nothing here imports them).
 
 * ``frechet_distance``: the Frechet distance between two image sets in the judge's
   128-d feature space (torchmetrics' FID machinery with the judge as the feature
@@ -64,22 +65,6 @@ def class_coverage(probs: torch.Tensor) -> float:
     return max(0.0, float(-(p * p.log()).sum() / math.log(num_classes)))
 
 
-def evaluate_digits(judge: nn.Module, samples: torch.Tensor, reference: torch.Tensor) -> dict:
-    """Judge-based scores of uint8 generated digits against uint8 reference digits.
-
-    Images of another size are resized to the judge's 28 x 28 first.
-    """
-    from torchvision.transforms.v2 import functional as TF
-    from .judges import predict
-
-    if samples.shape[-1] != 28:
-        samples = TF.resize(samples, [28, 28], antialias=True)
-    probs = predict(judge, samples)
-    return {"frechet_distance": frechet_distance(judge, reference, samples),
-            "judge_confidence": judge_confidence(probs),
-            "class_coverage": class_coverage(probs)}
-
-
 def histogram_overlap(a: torch.Tensor, b: torch.Tensor, bins: int = 40) -> float:
     """Overlap of two empirical distributions, sum_k min(p_k, q_k) over shared bins: 0 when D
     separates real from fake perfectly, 1 when it cannot tell them apart."""
@@ -100,6 +85,13 @@ def topk_accuracy(scores: torch.Tensor, labels: torch.Tensor) -> float:
         hits += int(y[s.topk(k).indices].sum().item())
         total += k
     return hits / total
+
+
+def topk_chance(conditions: torch.Tensor) -> float:
+    """``topk_accuracy`` of random scores on multi-hot ``conditions``: an image asking for k of C
+    labels hits k/C of them on average, so chance = sum k^2 / (C * sum k)."""
+    k = conditions.sum(1)
+    return float((k * k).sum() / (conditions.size(1) * k.sum()))
 
 
 def pixel_diversity(images_uint8: torch.Tensor) -> float:

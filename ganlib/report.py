@@ -90,6 +90,15 @@ class Report:
     def checkpoint(self, run: str) -> Path:
         return self.dir / "checkpoints" / f"{run}.pt"
 
+    def track(self, options, run: str):
+        """``options`` for the training run named ``run``: its checkpoint in this report's folder and,
+        in JupyterLab, a live panel (samples and losses; CycleGAN's 2x4 panel once per epoch)."""
+        from . import viz
+
+        if hasattr(options, "on_epoch"):
+            return options.but(name=run, checkpoint=self.checkpoint(run), on_epoch=viz.CyclePanel(run).update)
+        return options.but(name=run, checkpoint=self.checkpoint(run), on_snapshot=viz.LivePanel(run).update)
+
 
 def verdict(text: str) -> str:
     """Mark the part of a reading that follows from comparing measured numbers ("lower", "not above").

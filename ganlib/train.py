@@ -25,6 +25,7 @@ from torch import nn
 
 from .checkpoint import Checkpoint, CheckpointMismatch, RandomState, TrainingDiverged, architecture_hash
 from .data import ImageData, to_float, to_uint8
+from .inference import batched, device_of
 from .loop import Loop, RunOptions, RunResult, batch_at, epoch_order, frozen
 from .nets import is_conditional
 from .settings import pick_bf16, pick_device
@@ -75,7 +76,8 @@ class TrainOptions(RunOptions):
     compile: bool = False
     bf16: bool | str = False
 
-    LAB_PARAMS: ClassVar[tuple] = (*RunOptions.LAB_PARAMS, "nz", "lr", "lr_d", "snapshot_every", "bf16")
+    LAB_PARAMS: ClassVar[tuple] = (*RunOptions.LAB_PARAMS, "nz", "lr", "lr_d", "lr_step", "lr_gamma", "snapshot_every",
+                                   "bf16")
 
     def fingerprint(self, batch_size: int) -> dict:
         """The options a checkpoint must share to be resumed (num_epochs may grow)."""
@@ -111,9 +113,6 @@ class TrainResult(RunResult):
         n = len(self.history["iter"])
         return "\n".join(self.log_line(k) for k in range(max(0, n - last), n))
 
-    def summary(self) -> str:
-        return f"{self.name}: trained in {self.seconds:.1f} s ({self.images_per_s:.0f} img/s)"
-
 
 def has_conv(*nets: nn.Module) -> bool:
     """Whether any of the nets convolves (so that a channels-last layout can pay)."""
@@ -121,8 +120,9 @@ def has_conv(*nets: nn.Module) -> bool:
 
 
 def iterations_per_epoch(n: int, batch_size: int) -> int:
-    """Batches per epoch: the last one may be short, but a batch of one image (which breaks
-    BatchNorm) is dropped."""
+    """Batches per epoch of n images (a batch is at most n): the last one may be short, but a
+    batch of one image (which breaks BatchNorm) is dropped."""
+    batch_size = min(batch_size, n)
     iters = -(-n // batch_size)
     return iters - 1 if n % batch_size == 1 else iters
 
@@ -294,10 +294,7 @@ def sample(netG: nn.Module, n: int, nz: int, seed: int = 0, batch_size: int = 25
     return torch.cat(out)
 
 
-@torch.no_grad()
 def d_scores(netD: nn.Module, loss, images_uint8: torch.Tensor, batch_size: int = 128) -> torch.Tensor:
     """D's output (as ``loss.score`` reads it) for each image, in batches of real-only or fake-only
     images, as D sees them in training."""
-    dev = next(netD.parameters()).device
-    return torch.cat([loss.score(netD(to_float(images_uint8[k:k + batch_size].to(dev)))).cpu()
-                      for k in range(0, len(images_uint8), batch_size)])
+    return batched(lambda x: loss.score(netD(x)), images_uint8, batch_size, device_of(netD))

@@ -125,7 +125,7 @@ def test_paired_scores_by_hand_and_domain_rate():
     class Always(torch.nn.Module):        # a judge that calls everything B
         def forward(self, x):
             return torch.full((x.size(0),), 5.0)
-    assert cyclegan.domain_rate(Always(), target, "B") == 1.0 and cyclegan.domain_rate(Always(), target, "A") == 0.0
+    assert judges.domain_rate(Always(), target, "B") == 1.0 and judges.domain_rate(Always(), target, "A") == 0.0
 
 
 def test_rendered_domains_pair_each_test_scene_in_both_styles():
@@ -149,7 +149,7 @@ def test_a_judge_tells_plain_from_striped_scenes():
     judge, acc = judges.train_domain_judge(train.trainA.images, train.trainB.images, train.testA.images,
                                            train.testB.images, num_epochs=4, verbose=False)
     assert acc > 0.9
-    assert cyclegan.domain_rate(judge, train.testB.images, "B") > 0.85
+    assert judges.domain_rate(judge, train.testB.images, "B") > 0.85
 
 
 def _write_split(root, split, n, mode="RGB"):

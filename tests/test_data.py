@@ -5,16 +5,17 @@ import torch
 from PIL import Image
 
 from ganlib import data
-from ganlib.data import DataError, load_dataset, load_image_folder, load_mnist, to_float, to_uint8
+from ganlib.data import DataError, load_image_folder, load_mnist, to_float, to_uint8
+from ganlib.datasets import load_images
 
 
 def test_embedded_mnist_is_ten_thousand_labelled_digits():
-    digits = load_dataset("mnist10k")
+    digits = load_images("mnist10k", image_size=None)
     assert digits.images.shape == (10000, 1, 28, 28) and digits.images.dtype == torch.uint8
     assert torch.bincount(digits.labels).min() > 850
     assert torch.bincount(digits.labels[:500]).min() > 30       # shuffled: any prefix has every digit
-    assert len(load_dataset("mnist10k", max_images=100)) == 100
-    assert load_dataset("mnist10k", image_size=32, max_images=4).images.shape == (4, 1, 32, 32)
+    assert len(load_images("mnist10k", max_images=100)) == 100
+    assert load_images("mnist10k", image_size=32, max_images=4).images.shape == (4, 1, 32, 32)
 
 
 def test_pixel_ranges_round_trip():
@@ -25,11 +26,11 @@ def test_pixel_ranges_round_trip():
 
 def test_unknown_dataset_names_the_choices():
     with pytest.raises(DataError, match="unknown dataset 'nope'; choose from mnist10k, mnist"):
-        load_dataset("nope")
+        load_images("nope")
 
 
 def test_full_mnist_through_the_data_root(full_mnist_root):
-    train = load_dataset("mnist", data_root=full_mnist_root)
+    train = load_images("mnist", data_root=full_mnist_root, image_size=None)
     test = load_mnist(full_mnist_root, train=False)
     assert len(train) == 60000 and len(test) == 10000
     assert train.images.shape[1:] == (1, 28, 28)

@@ -58,7 +58,7 @@ def test_fetch_downloads_into_the_data_root(fake_kaggle, tmp_path):
     assert folder == tmp_path / "root" / "cars"
     assert len(datasets.image_files("cars", tmp_path / "root")) == 5
     assert sorted(p.name for p in (tmp_path / "root").iterdir()) == ["cars"]     # no partial folder left
-    data = datasets.load("cars", tmp_path / "root", image_size=16)
+    data = datasets.load_registered("cars", tmp_path / "root", image_size=16)
     assert data.images.shape == (5, 3, 16, 16)
 
 
@@ -100,7 +100,7 @@ def test_celeba_reads_the_kaggle_layout_through_the_data_root(tmp_path):
         pytest.skip(f"no CelebA sample under {sample.parent} (set GANLIB_DATA_ROOT)")
     (tmp_path / "celeba").symlink_to(sample)
     assert len(datasets.image_files("celeba", tmp_path)) == 200
-    data = datasets.load("celeba", tmp_path, image_size=64, max_images=16)
+    data = datasets.load_registered("celeba", tmp_path, image_size=64, max_images=16)
     assert data.images.shape == (16, 3, 64, 64)
     rows = {r["name"]: r for r in datasets.status(tmp_path)}
     assert rows["celeba"]["present"] and rows["celeba"]["images"] == 200
@@ -109,6 +109,6 @@ def test_celeba_reads_the_kaggle_layout_through_the_data_root(tmp_path):
 
 def test_absent_dataset_says_how_to_fetch_it(tmp_path):
     with pytest.raises(DataError, match="python -m ganlib data fetch cats"):
-        datasets.load("cats", tmp_path)
+        datasets.load_registered("cats", tmp_path)
     with pytest.raises(DataError, match="unknown dataset 'dogs'"):
         datasets.get("dogs")

@@ -6,7 +6,11 @@ import torch
 
 from ganlib import nets
 from ganlib.data import DataError
-from ganlib.inversion import invert, lerp, load_target, reconstruction_scores, slerp
+from ganlib.data import ImageData
+from ganlib.inversion import (invert, lerp, load_target, milestone_every, milestone_images, reconstruction_scores, render,
+                              slerp, sweep)
+from ganlib.losses import VanillaLoss
+from ganlib.train import train_gan
 
 
 def test_inversion_recovers_a_known_z_of_a_fixed_random_generator():
@@ -65,3 +69,28 @@ def test_reconstruction_scores():
     scores = reconstruction_scores(x + 0.1, x)
     assert scores["mse"] == pytest.approx(0.01)
     assert scores["psnr"] == pytest.approx(10 * math.log10(4 / 0.01), rel=1e-5)
+
+
+def test_milestone_samples_exist_when_the_batch_does_not_divide_the_images():
+    # 50 images at batch 16: epochs of 4 iterations (the last batch holds 2 images), not 50 // 16 = 3
+    images = torch.randint(0, 256, (50, 3, 32, 32), dtype=torch.uint8)
+    data = ImageData(images, None, "fifty", "random")
+    milestones = [1, 2, 3]
+    run = train_gan(nets.define_G("small", nz=8, nc=3, image_size=32), nets.define_D("small", nc=3, image_size=32),
+                    data, VanillaLoss(), nz=8, num_epochs=max(milestones), batch_size=16, n_fixed=4, verbose=False,
+                    snapshot_every=milestone_every(len(data), 16, milestones))
+    assert run.iters_per_epoch == 4
+    samples = milestone_images(run, milestones)
+    assert list(samples) == ["epoch 1", "epoch 2", "epoch 3"]
+    assert samples["epoch 3"].shape == (4, 3, 32, 32)
+    assert torch.equal(samples["epoch 3"], run.snapshots[max(run.snapshots)])   # the last is the final G
+
+
+def test_sweep_sets_one_coordinate_and_render_keeps_the_generator_in_training_mode():
+    netG = nets.define_G("small", nz=8, nc=3, image_size=32)
+    z = torch.zeros(8)
+    images = sweep(netG, z, 3, torch.linspace(-3, 3, 5))
+    assert images.shape == (5, 3, 32, 32) and images.dtype == torch.uint8
+    assert not torch.equal(images[0], images[-1])                              # coordinate 3 moved the image
+    assert torch.equal(images[2], render(netG, z[None])[0])                    # value 0 leaves z as it was
+    assert netG.training

@@ -82,7 +82,7 @@ def test_unknown_label_names_the_file_and_the_label(tmp_path):
 
 def test_missing_real_iclevr_says_where_it_was_expected(tmp_path):
     with pytest.raises(DataError, match="dataset 'iclevr' is not at .*iclevr"):
-        iclevr.load_dataset("iclevr", tmp_path)
+        iclevr.load_training("iclevr", tmp_path)
 
 
 def test_topk_accuracy_on_hand_made_cases():
