@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torchvision.transforms.v2 import functional as TF
 
-from .settings import PROJECT_ROOT, data_root as resolve_data_root
+from .settings import PROJECT_ROOT, data_root as resolve_data_root, shown_path
 
 MNIST10K_PATH = PROJECT_ROOT / "data" / "mnist10k.npz"
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
@@ -124,7 +124,7 @@ def load_image_folder(folder: str | Path, image_size: int, max_images: int | Non
     if not folder.is_dir():
         raise DataError(f"image folder {folder} does not exist")
     files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)
-    return load_image_files(files, image_size, max_images, name or folder.name, f"image folder {folder}")
+    return load_image_files(files, image_size, max_images, name or folder.name, f"image folder {shown_path(folder)}")
 
 
 def load_image_files(files: list[Path], image_size: int, max_images: int | None, name: str,

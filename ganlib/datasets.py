@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .data import IMAGE_EXTENSIONS, DataError, ImageData, load_image_files
-from .settings import data_root as resolve_data_root
+from .settings import data_root as resolve_data_root, shown_path
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ def load_registered(name: str, data_root=None, image_size: int = 64, max_images:
         how = (f"python -m ganlib data fetch {name}" if ds.source != "user" else ds.ref)
         raise DataError(f"dataset {name!r} is not in {where}: get it with `{how}` "
                         f"(or point data_root / $GANLIB_DATA_ROOT at a folder holding it)")
-    return load_image_files(files, image_size, max_images, name, f"{name} ({folder(name, data_root)})")
+    return load_image_files(files, image_size, max_images, name, f"{name} ({shown_path(folder(name, data_root), data_root)})")
 
 
 SCENE_SETS = {"scenes_one": "one", "scenes_many": "many"}
@@ -265,4 +265,5 @@ def load_unaligned(name: str, data_root=None, image_size: int = 64, max_images: 
     parts = {s: load_image_folder(root / s, image_size, max_images if s.startswith("train") else None,
                                   f"{root.name}-{s}") for s in SPLITS}
     return Unaligned(**parts, paired=False, domains=DOMAIN_NAMES.get(name, ("A", "B")),
-                     source=f"{root} ({', '.join(f'{s} {len(parts[s])}' for s in SPLITS)}), {image_size} px")
+                     source=f"{shown_path(root, data_root)} ({', '.join(f'{s} {len(parts[s])}' for s in SPLITS)}), "
+                            f"{image_size} px")

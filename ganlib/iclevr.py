@@ -25,7 +25,7 @@ from PIL import Image
 
 from . import scenes
 from .data import DataError, ImageData, resize
-from .settings import PROJECT_ROOT, data_root as resolve_data_root
+from .settings import PROJECT_ROOT, data_root as resolve_data_root, shown_path
 
 LABELS_DIR = PROJECT_ROOT / "data" / "iclevr"      # the lab's real label files
 LABEL_FILES = ("objects.json", "train.json", "test.json", "new_test.json")
@@ -78,7 +78,7 @@ def image_dir(root: str | Path) -> Path:
 
 
 def load_iclevr(root: str | Path, image_size: int = 64, max_images: int | None = None,
-                name: str = "iclevr") -> ImageData:
+                name: str = "iclevr", data_root=None) -> ImageData:
     """Images of ``root/train.json`` as uint8 (N, 3, S, S) with multi-hot labels (N, 24).
 
     ``max_images`` keeps the first entries in filename order (whole scenes first).
@@ -99,7 +99,7 @@ def load_iclevr(root: str | Path, image_size: int = 64, max_images: int | None =
             raise DataError(f"{path} is listed in {root / 'train.json'} but missing") from None
         except OSError as e:
             raise DataError(f"{path} is not a readable image ({e})") from None
-    return resize(ImageData(torch.stack(images), labels, name, str(root)), image_size)
+    return resize(ImageData(torch.stack(images), labels, name, shown_path(root, data_root)), image_size)
 
 
 def _render_chunk(args) -> None:
@@ -150,7 +150,7 @@ def scenes_folder(data_root: str | Path | None = None, size: int = 64, seed: int
     """The rendered stand-in under the data root, rendered on first use (about a minute)."""
     folder = resolve_data_root(data_root) / f"iclevr-scenes-{size}px-seed{seed}"
     if not folder.exists():
-        print(f"rendering the i-CLEVR stand-in into {folder} (once) ...", flush=True)
+        print(f"rendering the i-CLEVR stand-in into {shown_path(folder, data_root)} (once) ...", flush=True)
         write_scenes(folder, size=size, seed=seed)
     return folder
 
@@ -160,7 +160,7 @@ def load_scenes(data_root=None, image_size: int = 64, max_images: int | None = N
     """The rendered stand-in at ``image_size``. A capped set is rendered in memory (quick runs);
     the full set is rendered once into the data root and read from there."""
     if max_images is None:
-        return load_iclevr(scenes_folder(data_root, 64, seed), image_size, name="scenes")
+        return load_iclevr(scenes_folder(data_root, 64, seed), image_size, name="scenes", data_root=data_root)
     objects = read_objects(LABELS_DIR)
     train = _read_json(LABELS_DIR / "train.json")
     files = sorted(train)[:max_images]
@@ -186,6 +186,6 @@ def load_training(name: str, data_root=None, image_size: int = 64, max_images: i
             raise DataError(f"dataset 'iclevr' is not at {folder}: the course hands it out (it cannot be "
                             f"downloaded); unpack it there with {', '.join(LABEL_FILES)} beside its "
                             f"image folder, or use dataset 'scenes' (the rendered stand-in)")
-        data = load_iclevr(folder, image_size, max_images)
+        data = load_iclevr(folder, image_size, max_images, data_root=data_root)
     data.folder = folder
     return data

@@ -67,6 +67,7 @@ def run_lab(lab_id: str, profile: str, overrides: dict | None = None, out: str |
         os.environ.clear()
         os.environ.update(env_backup)
     seconds = time.perf_counter() - t0
+    _relative_paths(executed, lab)
     export_html(executed)
     (out / "run.json").write_text(json.dumps({
         "lab": lab_id, "profile": profile, "parameters": params, "seconds": round(seconds, 1),
@@ -77,6 +78,23 @@ def run_lab(lab_id: str, profile: str, overrides: dict | None = None, out: str |
     if verbose:
         print(f"done in {seconds:.0f} s: {out / (lab_id + '.html')}")
     return out
+
+
+def _relative_paths(executed: Path, lab) -> None:
+    """papermill records absolute input and output paths; a report keeps them relative to the project
+    and to its own folder, naming no folder of the machine it ran on."""
+    import nbformat
+
+    if not executed.exists():
+        return
+    nb = nbformat.read(executed, as_version=4)
+    recorded = nb.metadata.get("papermill", {})
+    if recorded:
+        recorded["input_path"] = f"notebooks/{lab.notebook.name}"
+        recorded["output_path"] = executed.name
+        if recorded.get("cwd"):
+            recorded["cwd"] = "notebooks"
+        nbformat.write(nb, executed)
 
 
 def export_html(notebook: Path) -> Path:

@@ -27,6 +27,19 @@ def data_root(root: str | os.PathLike | None = None) -> Path:
     return Path(root).expanduser()
 
 
+def shown_path(path: str | os.PathLike, root: str | os.PathLike | None = None) -> str:
+    """A path as reports print it: ``<data root>/...`` or ``<project>/...`` when it lies inside the data
+    root (``root`` resolved as ``data_root`` does) or the project, so that a report names no folder of
+    the machine it ran on; any other path as given."""
+    resolved = Path(path).expanduser().resolve()
+    for label, base in (("<data root>", data_root(root)), ("<project>", PROJECT_ROOT)):
+        try:
+            return f"{label}/{resolved.relative_to(base.resolve()).as_posix()}"
+        except ValueError:
+            pass
+    return str(path)
+
+
 def seed_everything(seed: int, num_threads: int | None = 2) -> None:
     """Seed Python, NumPy and torch, and fix torch's thread count.
 

@@ -113,3 +113,12 @@ def test_a_folder_with_one_corrupt_png_trains_and_the_report_names_it(tmp_path):
     assert metrics["datasets"][str(folder)]["num_train_images"] == 40
     assert "broken.png" in " ".join(metrics["datasets"][str(folder)]["skipped_files"])
     assert "broken.png" in (out / "dcgan.html").read_text()
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_executed_notebooks_name_no_folder_of_the_machine_they_ran_on(lab):
+    from ganlib.settings import PROJECT_ROOT, data_root
+
+    text = (PROJECT_ROOT / "tests" / "notebooks" / f"{lab}.ipynb").read_text()   # written by the runner
+    for folder in {str(PROJECT_ROOT), str(data_root().resolve())}:
+        assert folder not in text
