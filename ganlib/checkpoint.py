@@ -90,9 +90,16 @@ class Checkpoint:
             save_atomic({"fingerprint": self.fingerprint, "iteration": iteration,
                          **{k: _state(p) for k, p in self.parts.items()}, **self.result.state_dict()}, self.path)
 
-    def resume(self) -> int:
-        """Restore every part and the result from the file; return the iteration it was saved at."""
+    def resume(self, total: int) -> int:
+        """Restore every part and the result from the file; return the iteration it was saved at.
+        A checkpoint already past ``total`` (the run now asks for fewer epochs) is refused."""
         ckpt = self._read()
+        if ckpt["iteration"] > total:
+            per_epoch = self.result.iters_per_epoch
+            raise CheckpointMismatch(
+                f"checkpoint {self.path} is at iteration {ckpt['iteration']} ({ckpt['iteration'] / per_epoch:g} epochs), "
+                f"past the {total} iterations ({self.result.num_epochs} epochs) asked for now; ask for at least "
+                f"{-(-ckpt['iteration'] // per_epoch)} epochs or pass resume=False to start over")
         for k, part in self.parts.items():
             _restore(part, ckpt[k])
         self.result.load_state_dict(ckpt)
@@ -104,7 +111,10 @@ class Checkpoint:
         except Exception as e:
             raise CheckpointMismatch(f"checkpoint {self.path} cannot be read ({type(e).__name__}); "
                                      "delete it or pass resume=False") from None
-        saved, now = ckpt.get("fingerprint", {}), self.fingerprint
+        if not isinstance(ckpt, dict) or not isinstance(ckpt.get("fingerprint"), dict):
+            raise CheckpointMismatch(f"checkpoint {self.path} is a PyTorch file but not a ganlib checkpoint; "
+                                     "point checkpoint elsewhere or pass resume=False")
+        saved, now = ckpt["fingerprint"], self.fingerprint
         diff = [k for k in sorted(set(saved) | set(now)) if saved.get(k) != now.get(k)]
         if diff:
             detail = ", ".join(f"{k}: checkpoint {saved.get(k)!r} vs now {now.get(k)!r}" for k in diff)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .labs import LABS, PROFILES, ParameterError, get_lab, parse_value, write_parameters_cell
+from .labs import LABS, PROFILES, ParameterError, get_lab, parse_overrides, write_parameters_cell
 
 
 def cmd_labs(args) -> None:
@@ -22,8 +22,7 @@ def cmd_labs(args) -> None:
 def cmd_run(args) -> None:
     from .runner import run_lab
 
-    overrides = {name: parse_value(value) for name, value in args.p or []}
-    run_lab(args.lab, args.profile, overrides, out=args.out)
+    run_lab(args.lab, args.profile, parse_overrides(get_lab(args.lab), args.p or []), out=args.out)
 
 
 def cmd_reports(args) -> None:
@@ -56,6 +55,8 @@ def cmd_judge(args) -> None:
     trainers = {"mnist": judges.train_mnist_judge, "iclevr": judges.train_iclevr_judge}
     if args.what not in trainers:
         raise ParameterError(f"unknown judge {args.what!r}; choose from {', '.join(trainers)}")
+    if args.epochs is not None and args.epochs < 1:
+        raise ParameterError(f"--epochs must be at least 1, got {args.epochs}")
     kwargs = {"num_epochs": args.epochs} if args.epochs else {}
     trainers[args.what](**kwargs)
 
@@ -146,16 +147,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run a command; a user's mistake or a failed run is one line on stderr and a non-zero exit."""
+    from .checkpoint import CheckpointMismatch, TrainingDiverged
+    from .data import DataError
+    from .runner import NotebookFailed
+
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except ParameterError as e:
+    except (ParameterError, DataError, CheckpointMismatch) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except Exception as e:
-        from .runner import NotebookFailed
-        if isinstance(e, NotebookFailed):
-            print(f"error: {e}", file=sys.stderr)
-            return 1
-        raise
+    except (NotebookFailed, TrainingDiverged) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
     return 0

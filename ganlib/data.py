@@ -127,6 +127,26 @@ def load_image_folder(folder: str | Path, image_size: int, max_images: int | Non
     return load_image_files(files, image_size, max_images, name or folder.name, f"image folder {shown_path(folder)}")
 
 
+def decode_image(path: str | Path) -> torch.Tensor:
+    """An image file as uint8 RGB (3, H, W), whatever mode PIL opens it in: 16- and 32-bit grayscale
+    scaled to 8 bits by their range, palette and grayscale expanded to RGB, transparency (RGBA, LA,
+    palette with a transparent colour) composited on white. Raises what PIL raises for a file that
+    is not an image."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        im.load()
+        if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+            scale = 1.0 if im.mode == "F" else 257.0   # F: 0..255 floats; I;16 and I: 0..65535
+            gray = np.clip(np.asarray(im, dtype=np.float64) / scale, 0, 255).round().astype(np.uint8)
+            im = Image.fromarray(gray, "L")
+        if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+            rgba = im.convert("RGBA")
+            white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            im = Image.alpha_composite(white, rgba)
+        return TF.pil_to_tensor(im.convert("RGB"))
+
+
 def load_image_files(files: list[Path], image_size: int, max_images: int | None, name: str,
                      source: str) -> ImageData:
     """These image files, RGB, resized (shorter side) and centre-cropped to image_size.
@@ -134,16 +154,12 @@ def load_image_files(files: list[Path], image_size: int, max_images: int | None,
     Non-image, truncated or corrupt files are skipped and named in one warning; no readable
     image is an error naming the source.
     """
-    from PIL import Image
-
     images, bad = [], []
     for path in files:
         if max_images is not None and len(images) >= max_images:
             break
         try:
-            with Image.open(path) as im:
-                im = im.convert("RGB")  # grayscale and palette images become 3 channels
-                t = TF.pil_to_tensor(im)
+            t = decode_image(path)
         except Exception:
             bad.append(path.name)
             continue

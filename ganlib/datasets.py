@@ -79,23 +79,66 @@ def image_files(name: str, data_root=None) -> list[Path]:
     return sorted(p for p in root.glob(get(name).images) if p.suffix.lower() in IMAGE_EXTENSIONS)
 
 
+def _kaggle_config() -> Path:
+    return Path(os.environ.get("KAGGLE_CONFIG_DIR", Path.home() / ".kaggle"))
+
+
 def kaggle_credentials_present() -> bool:
     if os.environ.get("KAGGLE_USERNAME") and os.environ.get("KAGGLE_KEY") or os.environ.get("KAGGLE_API_TOKEN"):
         return True
-    config = Path(os.environ.get("KAGGLE_CONFIG_DIR", Path.home() / ".kaggle"))
-    return (config / "kaggle.json").is_file() or (config / "access_token").is_file()
+    return (_kaggle_config() / "kaggle.json").is_file() or (_kaggle_config() / "access_token").is_file()
+
+
+def _check_kaggle_json() -> None:
+    """A kaggle.json that kaggle would reject with its login help: one line naming the file instead."""
+    import json
+
+    path = _kaggle_config() / "kaggle.json"
+    if os.environ.get("KAGGLE_USERNAME") or os.environ.get("KAGGLE_API_TOKEN") or not path.is_file():
+        return
+    try:
+        token = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise DataError(f"{path} is not a readable Kaggle token ({type(e).__name__}); download a new one "
+                        "from kaggle.com > Settings > API > Create New Token") from None
+    if not (isinstance(token, dict) and isinstance(token.get("username"), str) and isinstance(token.get("key"), str)):
+        raise DataError(f'{path} must hold {{"username": "...", "key": "..."}}; download a new token from '
+                        "kaggle.com > Settings > API > Create New Token")
+
+
+def is_network_error(error: BaseException) -> bool:
+    """Whether an error (or one it was raised from) says the network could not be reached."""
+    names = {"ConnectionError", "NewConnectionError", "MaxRetryError", "NameResolutionError", "ConnectTimeout",
+             "ReadTimeout", "Timeout", "gaierror", "ProxyError"}
+    words = ("name or service not known", "temporary failure in name resolution", "failed to resolve",
+             "network is unreachable", "max retries exceeded", "connection refused")
+    while error is not None:
+        if (isinstance(error, (ConnectionError, TimeoutError)) or type(error).__name__ in names
+                or any(w in str(error).lower() for w in words)):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _kaggle_api():
-    """The authenticated kaggle API, or a clear error before anything is written."""
+    """The authenticated kaggle API, or one clear line before anything is written."""
+    import contextlib
+    import io
+
     if not kaggle_credentials_present():
         raise DataError("Kaggle credentials are missing: put your API token in ~/.kaggle/kaggle.json "
                         "(kaggle.com > Settings > API > Create New Token) or set KAGGLE_USERNAME and KAGGLE_KEY")
+    _check_kaggle_json()
+    said = io.StringIO()   # kaggle prints its login help itself; keep it for the one line
     try:
-        import kaggle   # authenticates on import
-        kaggle.api.authenticate()
+        with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
+            import kaggle   # authenticates on import
+            kaggle.api.authenticate()
     except (Exception, SystemExit) as e:
-        raise DataError(f"Kaggle rejected the credentials: {e}") from None
+        if is_network_error(e):
+            raise DataError(f"cannot reach Kaggle to check the credentials (offline? {type(e).__name__})") from None
+        detail = next((line.strip() for line in said.getvalue().splitlines() if line.strip()), str(e))
+        raise DataError(f"Kaggle rejected the credentials: {detail}") from None
     return kaggle.api
 
 
@@ -118,8 +161,9 @@ def fetch(name: str, data_root=None, force: bool = False) -> Path:
             try:
                 api.dataset_download_files(ds.ref, path=str(tmp), unzip=True, quiet=False)
             except Exception as e:
-                raise DataError(f"download of {ds.ref} failed (offline? {type(e).__name__}: "
-                                f"{str(e).splitlines()[0] if str(e) else 'no message'})") from None
+                cause = "cannot reach Kaggle (offline?)" if is_network_error(e) else "Kaggle refused it"
+                raise DataError(f"download of {ds.ref} failed: {cause}: {type(e).__name__}: "
+                                f"{str(e).splitlines()[0] if str(e) else 'no message'}") from None
             complete = tmp
         else:
             import torchvision

@@ -24,7 +24,7 @@ import torch
 from PIL import Image
 
 from . import scenes
-from .data import DataError, ImageData, resize
+from .data import DataError, ImageData, decode_image, resize
 from .settings import PROJECT_ROOT, data_root as resolve_data_root, shown_path
 
 LABELS_DIR = PROJECT_ROOT / "data" / "iclevr"      # the lab's real label files
@@ -47,10 +47,15 @@ def read_objects(root: str | Path) -> dict[str, int]:
     return _read_json(Path(root) / "objects.json")
 
 
-def multi_hot(label_lists: list[list[str]], objects: dict[str, int], source: str | Path) -> torch.Tensor:
-    """(N, len(objects)) float multi-hot vectors; an unknown name is an error naming ``source``."""
+def multi_hot(label_lists: list[list[str]], objects: dict[str, int], source: str | Path,
+              keys: list | None = None) -> torch.Tensor:
+    """(N, len(objects)) float multi-hot vectors; an unknown name, or an entry that is not a list of
+    names, is an error naming ``source`` and the entry (``keys[k]`` where given, else its index)."""
     out = torch.zeros(len(label_lists), len(objects))
     for k, labels in enumerate(label_lists):
+        if not isinstance(labels, list) or not all(isinstance(name, str) for name in labels):
+            raise DataError(f"{source}: entry {keys[k] if keys else k!r} must be a list of object names such as "
+                            f"[\"red cube\"], got {labels!r}")
         for name in labels:
             if name not in objects:
                 raise DataError(f"{source}: label {name!r} is not in objects.json "
@@ -66,6 +71,8 @@ def load_conditions(root: str | Path, split: str) -> tuple[list[list[str]], torc
     root = Path(root)
     path = root / f"{split}.json"
     label_lists = _read_json(path)
+    if not isinstance(label_lists, list):
+        raise DataError(f"{path} must be a list of label lists such as [[\"red cube\"], ...]")
     return label_lists, multi_hot(label_lists, read_objects(root), path)
 
 
@@ -86,19 +93,23 @@ def load_iclevr(root: str | Path, image_size: int = 64, max_images: int | None =
     root = Path(root)
     objects = read_objects(root)
     train = _read_json(root / "train.json")
+    if not isinstance(train, dict):
+        raise DataError(f"{root / 'train.json'} must map image file names to lists of object names")
     files = sorted(train)[:max_images]
-    labels = multi_hot([train[f] for f in files], objects, root / "train.json")
+    labels = multi_hot([train[f] for f in files], objects, root / "train.json", keys=files)
     folder = image_dir(root)
     images = []
     for f in files:
         path = folder / f
         try:
-            with Image.open(path) as im:
-                images.append(torch.from_numpy(np.array(im.convert("RGB"))).permute(2, 0, 1))
+            images.append(decode_image(path))
         except FileNotFoundError:
             raise DataError(f"{path} is listed in {root / 'train.json'} but missing") from None
         except OSError as e:
             raise DataError(f"{path} is not a readable image ({e})") from None
+        if images[-1].shape != images[0].shape:
+            raise DataError(f"{path} is {tuple(images[-1].shape[1:])} px but {folder / files[0]} is "
+                            f"{tuple(images[0].shape[1:])}: the images of an i-CLEVR folder share one size")
     return resize(ImageData(torch.stack(images), labels, name, shown_path(root, data_root)), image_size)
 
 
@@ -115,6 +126,9 @@ def write_scenes(out: str | Path, labels_dir: str | Path = LABELS_DIR, size: int
     layout (label files copied). Written to a temporary folder and renamed when complete, so
     an interrupted run never leaves a folder that looks complete."""
     out, labels_dir = Path(out), Path(labels_dir)
+    for name, value, least in (("size", size, 16), ("workers", workers, 1), ("limit", limit, 1)):
+        if value is not None and value < least:
+            raise DataError(f"--{name} must be at least {least}, got {value}")
     objects = read_objects(labels_dir)
     train = _read_json(labels_dir / "train.json")
     multi_hot(list(train.values()), objects, labels_dir / "train.json")     # fail before rendering
@@ -122,6 +136,17 @@ def write_scenes(out: str | Path, labels_dir: str | Path = LABELS_DIR, size: int
         raise DataError(f"{out} already exists; remove it or choose another --out")
     tmp = out.with_name(out.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        _render_into(tmp, labels_dir, train, size, seed, limit, workers)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)    # nothing half-written is left behind
+        raise
+    os.replace(tmp, out)
+    return out
+
+
+def _render_into(tmp: Path, labels_dir: Path, train: dict, size: int, seed: int, limit: int | None,
+                 workers: int) -> None:
     (tmp / "images").mkdir(parents=True)
     files = sorted(train)[:limit]
     if limit is not None:
@@ -142,8 +167,6 @@ def write_scenes(out: str | Path, labels_dir: str | Path = LABELS_DIR, size: int
     (tmp / "README.md").write_text(
         f"Procedural i-CLEVR stand-in rendered by ganlib.scenes (size {size}, seed {seed}) for the "
         f"label lists of {labels_dir / 'train.json'}.\n")
-    os.replace(tmp, out)
-    return out
 
 
 def scenes_folder(data_root: str | Path | None = None, size: int = 64, seed: int = 0) -> Path:

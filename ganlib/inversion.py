@@ -96,13 +96,13 @@ def slerp(z0: torch.Tensor, z1: torch.Tensor, ts) -> torch.Tensor:
 def load_target(path: str | Path, image_size: int) -> torch.Tensor:
     """An image file as a (3, S, S) target in [-1, 1]. Another size is resized (shorter side)
     and centre-cropped, with a note; a file that is not an image is an error naming it."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
     from torchvision.transforms.v2 import functional as TF
+    from .data import decode_image
 
     path = Path(path)
     try:
-        with Image.open(path) as im:
-            image = TF.pil_to_tensor(im.convert("RGB"))
+        image = decode_image(path)
     except FileNotFoundError:
         raise DataError(f"inversion target {path} does not exist") from None
     except (UnidentifiedImageError, OSError) as e:
@@ -163,6 +163,23 @@ def load_targets(name: str, data_root, n: int, seed: int = 0) -> torch.Tensor:
         digits = to_float(load_mnist10k(n).images)
         return F.interpolate(digits, size=32, mode="bilinear").repeat(1, 3, 1, 1)
     return to_float(load_images(name, data_root, 32, n, seed=seed).images)
+
+
+def training_and_heldout(name: str, data_root, max_images: int | None, n_heldout: int, seed: int):
+    """The lab's 32 px training images (``ImageData``) and ``n_heldout`` in-domain targets it never
+    trains on (in [-1, 1]): a rendered scene set draws them with another seed; a dataset of files
+    keeps its last ``n_heldout`` images apart from the training ones."""
+    from .data import to_float
+    from .datasets import SCENE_SETS, load_images
+
+    if name in SCENE_SETS:
+        return load_images(name, data_root, 32, max_images, seed=seed), load_targets(name, data_root, n_heldout, seed + 1)
+    every = load_images(name, data_root, 32, None if max_images is None else max_images + n_heldout, seed=seed)
+    if len(every) < n_heldout + 2:
+        raise DataError(f"dataset {name!r} has {len(every)} images: too few to keep {n_heldout} (n_scores) apart "
+                        "from at least 2 training images")
+    train = every.subset(torch.arange(len(every) - n_heldout))
+    return train, to_float(every.images[len(every) - n_heldout:])
 
 
 def load_cat(path: str | Path | None, folder: Path) -> torch.Tensor:

@@ -8,6 +8,7 @@ hold only what a profile changes. The runner checks every value before any kerne
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ class Param:
     max: float | None = None
     item: "Param | None" = None      # for lists: what each item must be
     default: object = None           # the cpu profile's value
+    path: str | None = None          # "path" or "name or path": relative paths are read from the current folder
 
     def describe(self) -> str:
         what = {int: "an integer", float: "a number", str: "a string", bool: "true or false",
@@ -57,6 +59,8 @@ class Param:
                 value = float(value)
             except ValueError:
                 raise bad from None
+        if self.type is float and isinstance(value, float) and not math.isfinite(value):
+            raise bad
         if self.type is int and isinstance(value, bool):
             raise bad
         if self.choices is not None and any(value == c and type(value) is type(c) for c in self.choices):
@@ -99,7 +103,8 @@ def _data(datasets: tuple, default: str, max_images: int | None = None) -> dict:
     """The training data: a dataset by name, where downloads live, how many images."""
     return {
         "dataset": Param(str, "training data by name", choices=datasets, default=default),
-        "data_root": Param(str, "folder of downloaded datasets (null: $GANLIB_DATA_ROOT or data/)", optional=True),
+        "data_root": Param(str, "folder of downloaded datasets (null: $GANLIB_DATA_ROOT or data/)", optional=True,
+                           path="path"),
         "max_images": Param(int, "use at most this many training images (null: all)", optional=True, min=2,
                             default=max_images),
     }
@@ -196,7 +201,7 @@ CGAN = Lab(
     params={
         **_data(("scenes", "iclevr"), "scenes"),
         "evaluator_checkpoint": Param(str, "the course's ResNet18 evaluator .pth (null: the project's scene judge)",
-                                      optional=True),
+                                      optional=True, path="path"),
         "image_size": Param(int, "image side in pixels (32 is upsampled to 64 for the evaluator)", choices=(32, 64),
                             default=32),
         "configs": Param(list, "configurations to train", item=Param(str, choices=tuple(REPORT_002_TABLE2)),
@@ -229,7 +234,7 @@ DCGAN = Lab(
     reports="000",
     params={
         "datasets": Param(list, "two (or more) datasets side by side: scenes_one, scenes_many, a registered "
-                                "dataset (cars, cats, celeba, carrot_cake) or an image folder path", item=Param(str),
+                                "dataset (cars, cats, celeba, carrot_cake) or an image folder path", item=Param(str, path="name or path"),
                           default=["scenes_one", "scenes_many"]),
         **{k: v for k, v in _data((), "", max_images=6000).items() if k != "dataset"},
         "image_size": Param(int, "image side in pixels (64 in the report)", choices=(32, 64), default=32),
@@ -272,7 +277,8 @@ INVERSION = Lab(
         "n_scores": Param(int, "in-domain and out-of-domain images scored by MSE and PSNR", min=2, default=16),
         "out_of_domain": Param(str, "the out-of-domain set: mnist10k (digits) or a registered dataset",
                                choices=("mnist10k", "celeba", "cats", "cars"), default="mnist10k"),
-        "cat_image": Param(str, "the out-of-domain photo (null: scikit-image's cat, chelsea)", optional=True),
+        "cat_image": Param(str, "the out-of-domain photo (null: scikit-image's cat, chelsea)", optional=True,
+                           path="path"),
         "sweep_coordinate": Param(int, "latent coordinate swept in the figures", min=0, default=0),
         **_run(snapshot_every=1000, checkpoint_every=1000),
     },
@@ -292,7 +298,8 @@ CYCLEGAN = Lab(
     params={
         **_data((), "scenes"),
         "dataset": Param(str, "scenes (rendered plain vs striped objects, paired test split), horse2zebra, or the "
-                              "path of a folder holding trainA/, trainB/, testA/, testB/", default="scenes"),
+                              "path of a folder holding trainA/, trainB/, testA/, testB/", default="scenes",
+                        path="name or path"),
         "max_images": Param(int, "training images per domain (scenes: how many to render; null: all / 2,000)",
                             optional=True, min=2, default=1500),
         "num_test": Param(int, "scenes: rendered test pairs", min=2, default=200),
@@ -399,7 +406,15 @@ def load_profile(lab: Lab, profile: str) -> dict:
     path = lab.profile_path(profile)
     if not path.exists():
         raise ParameterError(f"profile file {path} is missing")
-    return yaml.safe_load(path.read_text()) or {}
+    try:
+        values = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as e:
+        where = getattr(e, "problem_mark", None)
+        raise ParameterError(f"profile file {path} is not valid YAML"
+                             + (f" (line {where.line + 1}: {e.problem})" if where else "")) from None
+    if not isinstance(values, dict):
+        raise ParameterError(f"profile file {path} must hold 'name: value' lines, got {type(values).__name__}")
+    return values
 
 
 def validate(lab: Lab, params: dict) -> dict:
@@ -412,11 +427,20 @@ def validate(lab: Lab, params: dict) -> dict:
     return out
 
 
-def parse_value(text: str):
-    """A -p value as YAML reads it: 5 -> int, 1e-4 -> float, true -> bool, [1, 2] -> list, null -> None."""
+def parse_value(text: str, param: Param | None = None):
+    """A -p value read as its parameter declares it. A string parameter takes the text verbatim
+    (null: None), so '#', '&' or ':' in a path stay; a list is a YAML flow list ([100, 200]); a number
+    or boolean is read by YAML (5, 1e-4, true). Unknown parameters (``param`` None) are read by YAML."""
     import yaml
 
+    if param is not None and param.type is str:
+        return None if text == "null" else text
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError:
         return text
+
+
+def parse_overrides(lab: Lab, pairs) -> dict:
+    """``-p NAME VALUE`` pairs, each value read as its parameter declares it (``parse_value``)."""
+    return {name: parse_value(text, lab.params.get(name)) for name, text in pairs}

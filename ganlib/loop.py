@@ -122,7 +122,7 @@ class Loop:
         """The iteration to start from: 0, or where the checkpoint stopped when resuming."""
         if not (self.options.resume and self.checkpoint.exists()):
             return 0
-        start = self.checkpoint.resume()
+        start = self.checkpoint.resume(self.total)
         if self.options.verbose:
             print(f"[{self.options.name}] resumed from {self.checkpoint.path.name} at iteration {start}/{self.total}")
         return start

@@ -45,6 +45,12 @@ def inline_bytes(path: Path) -> bytes:
     return out.getvalue()
 
 
+def file_name(name: str) -> str:
+    """``name`` as one file name: characters unsafe there (the slashes of a dataset given by path)
+    become '_', so that a file named after a run can never leave its folder."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_.") or "_"
+
+
 class Report:
     def __init__(self, lab: str, out_dir: str | os.PathLike | None = None):
         self.lab = lab
@@ -57,7 +63,7 @@ class Report:
     def figure(self, fig, name: str, show: bool = True) -> None:
         """Save ``fig`` as figures/<name>.png (characters unsafe in a file name, such as the
         slashes of a dataset given by path, become '_'), show it inline, close it."""
-        path = self.figures / (re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") + ".png")
+        path = self.figures / (file_name(name) + ".png")
         fig.savefig(path, dpi=100, bbox_inches="tight")
         if show:
             try:
@@ -88,7 +94,9 @@ class Report:
         return str(dev), use_bf16
 
     def checkpoint(self, run: str) -> Path:
-        return self.dir / "checkpoints" / f"{run}.pt"
+        """The run's checkpoint, inside this report's folder whatever the run's name (a dataset given
+        by path included)."""
+        return self.dir / "checkpoints" / f"{file_name(run)}.pt"
 
     def track(self, options, run: str):
         """``options`` for the training run named ``run``: its checkpoint in this report's folder and,

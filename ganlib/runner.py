@@ -13,9 +13,10 @@ import json
 import os
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
+from .folders import (STATUS_WORDS, absolute_data_root_env, absolute_paths, now_utc, read_run, report_folder, status,
+                      write_run)
 from .labs import LABS, PROFILES, ParameterError, defaults, get_lab, load_profile, validate
 from .report import OUT_DIR_ENV
 from .settings import PROJECT_ROOT
@@ -38,46 +39,63 @@ def resolve_params(lab_id: str, profile: str, overrides: dict | None = None) -> 
 
 def run_lab(lab_id: str, profile: str, overrides: dict | None = None, out: str | Path | None = None,
             verbose: bool = True) -> Path:
-    """Execute the lab's notebook; return the report folder."""
-    params = resolve_params(lab_id, profile, overrides)
+    """Execute the lab's notebook into its report folder (written as a unit: ``ganlib.folders``);
+    return the folder. Every parameter is checked before anything is written."""
     lab = get_lab(lab_id)
+    params = absolute_paths(lab, resolve_params(lab_id, profile, overrides), dataset_names())
     out = Path(out) if out else REPORTS / lab_id / profile
-    out.mkdir(parents=True, exist_ok=True)
     executed = out / f"{lab_id}.ipynb"
-
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
-    # The kernel inherits this environment: headless progress, output folder, and the
-    # kernel's python found first on PATH (kernel specs may name plain "python").
-    env_backup = dict(os.environ)
-    os.environ[HEADLESS_ENV] = "1"
-    os.environ[OUT_DIR_ENV] = str(out.resolve())
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    t0 = time.perf_counter()
-    error = None
-    try:
+    with report_folder(out, outputs=(executed.name, f"{lab_id}.html", "metrics.json", "figures")):
+        write_run(out, lab=lab_id, profile=profile, parameters=params, status="running", ok=False,
+                  started_utc=now_utc(), seconds=None, finished_utc=None, error=None)
         if verbose:
             print(f"running {lab.notebook.name} with profile {profile} -> {out}", flush=True)
-        pm.execute_notebook(str(lab.notebook), str(executed), parameters=params, kernel_name="python3",
-                            cwd=str(lab.notebook.parent), progress_bar=False, log_output=False)
-    except PapermillExecutionError as e:
-        error = f"{lab_id} notebook failed in cell {e.exec_count}: {e.ename}: {e.evalue}"
-    finally:
-        os.environ.clear()
-        os.environ.update(env_backup)
-    seconds = time.perf_counter() - t0
-    _relative_paths(executed, lab)
-    export_html(executed)
-    (out / "run.json").write_text(json.dumps({
-        "lab": lab_id, "profile": profile, "parameters": params, "seconds": round(seconds, 1),
-        "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"), "ok": error is None,
-    }, indent=2) + "\n")
+        t0 = time.perf_counter()
+        state, error = "interrupted", None
+        try:
+            error = _execute(lab, params, executed)
+            state = "failed" if error else "ok"
+        finally:
+            seconds = round(time.perf_counter() - t0, 1)
+            if executed.exists():
+                _relative_paths(executed, lab)
+                export_html(executed)
+            write_run(out, status=state, ok=state == "ok", seconds=seconds, finished_utc=now_utc(), error=error)
     if error:
         raise NotebookFailed(f"{error} (see {executed})")
     if verbose:
         print(f"done in {seconds:.0f} s: {out / (lab_id + '.html')}")
     return out
+
+
+def _execute(lab, params: dict, executed: Path) -> str | None:
+    """Run the notebook with papermill; the error line of a failing cell, or None."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    # The kernel inherits this environment: headless progress, output folder, an absolute data
+    # root, and the kernel's python found first on PATH (kernel specs may name plain "python").
+    env_backup = dict(os.environ)
+    os.environ[HEADLESS_ENV] = "1"
+    os.environ[OUT_DIR_ENV] = str(executed.parent.resolve())
+    absolute_data_root_env(os.environ)
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    try:
+        pm.execute_notebook(str(lab.notebook), str(executed), parameters=params, kernel_name="python3",
+                            cwd=str(lab.notebook.parent), progress_bar=False, log_output=False)
+    except PapermillExecutionError as e:
+        return f"{lab.id} notebook failed in cell {e.exec_count}: {e.ename}: {e.evalue}"
+    finally:
+        os.environ.clear()
+        os.environ.update(env_backup)
+    return None
+
+
+def dataset_names() -> set[str]:
+    """Datasets known by name (a parameter value that is one of them is not a path)."""
+    from .datasets import REGISTRY, SCENE_SETS
+
+    return {*REGISTRY, *SCENE_SETS, "scenes", "mnist10k"}
 
 
 def _relative_paths(executed: Path, lab) -> None:
@@ -125,6 +143,12 @@ def _metrics_table(metrics: dict) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
+def _timing(run: dict) -> str:
+    if run.get("seconds") is None:
+        return f", started {run.get('started_utc', '?')}"
+    return f", wall time {run['seconds']:.0f} s, {run.get('finished_utc')}"
+
+
 def write_index(root: Path = REPORTS) -> Path:
     """reports/index.html: each lab and profile with its link, wall time, key figures and
     metrics, next to the numbers the original report gave."""
@@ -145,8 +169,8 @@ def write_index(root: Path = REPORTS) -> Path:
             folder = lab_dir / name
             if not (folder / "run.json").exists():
                 continue
-            run = json.loads((folder / "run.json").read_text())
-            status = "ok" if run.get("ok") else "FAILED"
+            run = read_run(folder)
+            state = STATUS_WORDS.get(status(folder), status(folder))
             title = f"profile {name}"
             if name not in PROFILES:
                 try:
@@ -157,7 +181,7 @@ def write_index(root: Path = REPORTS) -> Path:
                 title = (f"run {name}: profile {run['profile']}"
                          + "".join(f", {k} = {v}" for k, v in changed.items()))
             parts.append(f"<h3>{html.escape(title)}: <a href='{lab.id}/{name}/{lab.id}.html'>report</a> "
-                         f"({status}, wall time {run['seconds']:.0f} s, {run['finished_utc']})</h3>")
+                         f"({state}{_timing(run)})</h3>")
             for fig in lab.key_figures:
                 if (folder / "figures" / f"{fig}.png").exists():
                     parts.append(f"<a href='{lab.id}/{name}/figures/{fig}.png'>"

@@ -71,7 +71,7 @@ def test_cats_keeps_only_the_cat_images(fake_kaggle, tmp_path):
 
 def test_offline_download_leaves_nothing_behind(fake_kaggle, tmp_path):
     fake_kaggle(error=OSError("Name or service not known"))
-    with pytest.raises(DataError, match="download of jessicali9530/stanford-cars-dataset failed .offline"):
+    with pytest.raises(DataError, match="download of jessicali9530/stanford-cars-dataset failed: cannot reach Kaggle .offline"):
         datasets.fetch("cars", tmp_path)
     assert list(tmp_path.iterdir()) == []
 
