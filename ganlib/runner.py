@@ -119,7 +119,11 @@ def export_html(notebook: Path) -> Path:
     import nbformat
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter().from_notebook_node(nbformat.read(notebook, as_version=4))
+    nb = nbformat.read(notebook, as_version=4)
+    tags = [cell.metadata.get("tags", []) for cell in nb.cells]
+    if any("injected-parameters" in t for t in tags):   # show the parameters once: those the run used
+        nb.cells = [cell for cell, t in zip(nb.cells, tags) if "parameters" not in t]
+    body, _ = HTMLExporter().from_notebook_node(nb)
     path = notebook.with_suffix(".html")
     path.write_text(body, encoding="utf-8")
     return path

@@ -94,3 +94,16 @@ def test_sweep_sets_one_coordinate_and_render_keeps_the_generator_in_training_mo
     assert not torch.equal(images[0], images[-1])                              # coordinate 3 moved the image
     assert torch.equal(images[2], render(netG, z[None])[0])                    # value 0 leaves z as it was
     assert netG.training
+
+
+def test_each_slider_of_the_latent_explorer_changes_the_image():
+    from ganlib.explorer import LatentExplorer
+
+    torch.manual_seed(0)
+    explorer = LatentExplorer(nets.define_G("small", nz=8, nc=3, image_size=32), torch.zeros(8), coordinates=range(4))
+    explorer.redraw()
+    for k, slider in enumerate(explorer.sliders):
+        before = explorer.image.clone()
+        slider.value = 2.5                      # as a user drags it: the widget's observer redraws
+        assert not torch.equal(explorer.image, before), f"slider z[{k}] did not change the image"
+        assert explorer.current_z()[k] == 2.5

@@ -122,3 +122,26 @@ def test_executed_notebooks_name_no_folder_of_the_machine_they_ran_on(lab):
     text = (PROJECT_ROOT / "tests" / "notebooks" / f"{lab}.ipynb").read_text()   # written by the runner
     for folder in {str(PROJECT_ROOT), str(data_root().resolve())}:
         assert folder not in text
+
+
+def test_the_html_report_shows_the_parameters_once(tmp_path):
+    from ganlib.runner import export_html
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("nz = 100  # the declared value", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("nz = 64", metadata={"tags": ["injected-parameters"]}),
+        nbformat.v4.new_code_cell("print(nz)")])
+    nbformat.write(nb, tmp_path / "lab.ipynb")
+    page = export_html(tmp_path / "lab.ipynb").read_text()
+    assert "declared value" not in page and "64" in page
+
+
+def test_headless_progress_is_one_final_line(capsys):
+    from ganlib.ui import FinalLine
+
+    bar = FinalLine(total=10, desc="dcgan", initial=4)
+    for _ in range(6):
+        bar.update(1)
+    bar.close()
+    out = capsys.readouterr()
+    assert out.err == "" and out.out.startswith("dcgan: 6 iterations in ") and out.out.endswith("s (10/10)\n")
