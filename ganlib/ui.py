@@ -1,8 +1,9 @@
 """Progress display that suits the frontend.
 
-In JupyterLab the labs show widgets (a tqdm bar, live panels). Headless notebooks
-(papermill, nbval) get one final line per bar and no widget state, so executed notebooks
-stay small and comparable; a terminal gets a plain text bar on stderr. The runner and the test suite say
+In a live notebook (JupyterLab) progress and panels are ordinary outputs redrawn in place
+through IPython display handles: a saved notebook keeps their last state and holds no widget
+state. Headless notebooks (papermill through the runner, nbval) get one final line per bar;
+a terminal gets a plain text bar on stderr. The runner and the test suite say
 "headless" by setting ``GANLIB_HEADLESS=1``; outside a Jupyter kernel it is implied.
 """
 from __future__ import annotations
@@ -31,30 +32,47 @@ def is_interactive() -> bool:
 
 
 class FinalLine:
-    """Progress for a headless notebook (papermill, nbval): nothing while it runs, one line on stdout
-    at the end, so an executed notebook or its HTML holds no bar redraws and no stderr blocks."""
+    """Progress in a notebook without widgets. Live (``live=True``), one text output redrawn in place
+    through an IPython display handle, at most once a second; headless (papermill, nbval), nothing
+    while it runs. Either way it ends as one line, so a saved notebook or its HTML shows the bar's
+    end without a kernel, with no widget state, no redraws and no stderr blocks."""
 
-    def __init__(self, total: int, desc: str = "", initial: int = 0, disable: bool = False):
+    def __init__(self, total: int, desc: str = "", initial: int = 0, disable: bool = False, live: bool = False):
         self.total, self.desc, self.n, self.start, self.disable = total, desc, initial, initial, disable
-        self.t0 = time.perf_counter()
+        self.t0 = self.shown = time.perf_counter()
+        self.handle = None
+        if live and not disable:
+            from IPython.display import display
+            self.handle = display(self._meter(), display_id=True)
+
+    def _meter(self):
+        from IPython.display import Pretty
+        return Pretty(text_tqdm.format_meter(self.n, self.total, time.perf_counter() - self.t0, ncols=80,
+                                             prefix=self.desc, ascii=True, initial=self.start))
 
     def update(self, n: int = 1) -> None:
         self.n += n
+        if self.handle is not None and time.perf_counter() - self.shown >= 1.0:
+            self.handle.update(self._meter())
+            self.shown = time.perf_counter()
 
     def close(self) -> None:
-        if not self.disable:
-            print(f"{self.desc}: {self.n - self.start} iterations in {time.perf_counter() - self.t0:.0f} s "
-                  f"({self.n}/{self.total})", flush=True)
+        if self.disable:
+            return
+        line = (f"{self.desc}: {self.n - self.start} iterations in {time.perf_counter() - self.t0:.0f} s "
+                f"({self.n}/{self.total})")
+        if self.handle is not None:
+            from IPython.display import Pretty
+            self.handle.update(Pretty(line))
+        else:
+            print(line, flush=True)
 
 
 def progress(total: int, desc: str = "", initial: int = 0, disable: bool = False):
-    """A tqdm bar in JupyterLab (the widget) and in a terminal (sparse ASCII on stderr); in a headless
-    notebook one final line (``FinalLine``)."""
-    if is_interactive():
-        from tqdm.notebook import tqdm as notebook_tqdm
-        return notebook_tqdm(total=total, desc=desc, initial=initial, disable=disable)
+    """Progress that suits the frontend: in a notebook a ``FinalLine`` (redrawn in place when live,
+    silent headless, one line at the end either way); in a terminal a sparse tqdm bar on stderr."""
     if in_jupyter_kernel():
-        return FinalLine(total, desc, initial, disable)
+        return FinalLine(total, desc, initial, disable, live=is_interactive())
     # A long interval keeps executed notebooks from filling up with bar redraws.
     return text_tqdm(total=total, desc=desc, initial=initial, file=sys.stderr, ascii=True,
                      mininterval=15, ncols=80, disable=disable)

@@ -133,24 +133,24 @@ def d_histograms(scores: dict, bins: int = 40, xlabel: str = "D output"):
 
 
 class OutputPanel:
-    """An ipywidgets Output that figures are redrawn into, in JupyterLab only; headless,
-    ``show`` does nothing (the notebooks save static PNGs instead)."""
+    """A figure redrawn in place in a live notebook, through an IPython display handle: an ordinary
+    PNG output, so a saved or converted notebook keeps the last one and needs no widget state.
+    Headless, ``show`` does nothing (the notebooks save static PNGs instead)."""
 
     def __init__(self, title: str = ""):
         self.title = title
         self.out = None
         if ui.is_interactive():
-            import ipywidgets as widgets
             from IPython.display import display
-            self.out = widgets.Output()
-            display(self.out)
+            self.out = display(display_id=True)     # an empty output, filled by the first show
 
     def show(self, fig) -> None:
         if self.out is not None:
-            from IPython.display import display
-            with self.out:
-                self.out.clear_output(wait=True)
-                display(fig)
+            import io
+            from IPython.display import Image
+            png = io.BytesIO()
+            fig.savefig(png, format="png", dpi=80, bbox_inches="tight")
+            self.out.update(Image(data=png.getvalue(), format="png"))
         plt.close(fig)
 
 
@@ -237,8 +237,8 @@ def image_rows(rows: dict, size: float = 1.1):
 
 
 class CyclePanel(OutputPanel):
-    """The 2x4 panel of ``cyclegan.train_cyclegan``, redrawn after every epoch in an ipywidgets
-    Output in JupyterLab (report 004's live view). Pass ``panel.update`` as ``on_epoch``;
+    """The 2x4 panel of ``cyclegan.train_cyclegan``, redrawn after every epoch in a live notebook
+    (report 004's live view). Pass ``panel.update`` as ``on_epoch``;
     headless it does nothing (the notebook saves one PNG per epoch instead)."""
 
     def update(self, result) -> None:

@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -145,3 +146,21 @@ def test_headless_progress_is_one_final_line(capsys):
     bar.close()
     out = capsys.readouterr()
     assert out.err == "" and out.out.startswith("dcgan: 6 iterations in ") and out.out.endswith("s (10/10)\n")
+
+
+def test_a_plain_papermill_run_stores_no_widget_state_and_keeps_its_live_outputs(tmp_path):
+    from ganlib.settings import PROJECT_ROOT
+
+    env = {k: v for k, v in os.environ.items() if k != "GANLIB_HEADLESS"}   # papermill as its users call it
+    env["GANLIB_OUT_DIR"] = str(tmp_path / "report")
+    res = subprocess.run([sys.executable, "-m", "papermill", "mnist.ipynb", str(tmp_path / "out.ipynb"),
+                          "-f", "params/mnist/smoke.yaml", "-y", "models: [dcgan]", "--no-progress-bar"],
+                         cwd=PROJECT_ROOT / "notebooks", env=env, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    text = (tmp_path / "out.ipynb").read_text()
+    assert "application/vnd.jupyter.widget" not in text and '"widgets"' not in text
+    nb = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert any("iterations in" in str(o.get("data", {}).get("text/plain", "")) for o in outputs)   # a bar's end
+    live_panels = [o for o in outputs if o.output_type == "display_data" and "image/png" in o.get("data", {})]
+    assert len(live_panels) > len(list((tmp_path / "report" / "figures").glob("*.png")))      # figures + panels
