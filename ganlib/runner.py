@@ -82,7 +82,8 @@ def _execute(lab, params: dict, executed: Path) -> str | None:
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     try:
         pm.execute_notebook(str(lab.notebook), str(executed), parameters=params, kernel_name="python3",
-                            cwd=str(lab.notebook.parent), progress_bar=False, log_output=False)
+                            cwd=str(lab.notebook.parent), progress_bar=False, log_output=False,
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])   # no TCP-encryption notice
     except PapermillExecutionError as e:
         return f"{lab.id} notebook failed in cell {e.exec_count}: {e.ename}: {e.evalue}"
     finally:

@@ -164,3 +164,11 @@ def test_a_plain_papermill_run_stores_no_widget_state_and_keeps_its_live_outputs
     assert any("iterations in" in str(o.get("data", {}).get("text/plain", "")) for o in outputs)   # a bar's end
     live_panels = [o for o in outputs if o.output_type == "display_data" and "image/png" in o.get("data", {})]
     assert len(live_panels) > len(list((tmp_path / "report" / "figures").glob("*.png")))      # figures + panels
+
+
+def test_a_run_prints_no_kernel_notices_to_the_terminal(tmp_path):
+    res = ganlib("run", "dcgan", "--profile", "smoke", "--out", str(tmp_path / "dcgan"))
+    assert res.returncode == 0, res.stderr
+    assert "without encryption" not in res.stderr and res.stderr.strip() == ""
+    assert res.stdout.splitlines()[-1].startswith("done in ")
+    assert json.loads((tmp_path / "dcgan" / "run.json").read_text())["status"] == "ok"
