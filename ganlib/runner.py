@@ -55,6 +55,9 @@ def run_lab(lab_id: str, profile: str, overrides: dict | None = None, out: str |
         try:
             error = _execute(lab, params, executed)
             state = "failed" if error else "ok"
+        except Exception as e:       # a kernel that died or timed out: failed, not interrupted
+            state, error = "failed", f"{type(e).__name__}: {e}"
+            raise
         finally:
             seconds = round(time.perf_counter() - t0, 1)
             if executed.exists():

@@ -121,6 +121,16 @@ def test_a_rerun_clears_the_old_outputs_and_a_failed_run_says_so(tmp_path, monke
     assert folders.status(out) == "failed"
 
 
+def test_a_kernel_that_dies_marks_the_run_failed(tmp_path, monkeypatch):
+    def dies(lab, params, executed):
+        raise RuntimeError("Kernel died before replying to kernel_info")
+    monkeypatch.setattr(runner, "_execute", dies)
+    with pytest.raises(RuntimeError):
+        runner.run_lab("mnist", "smoke", out=tmp_path / "run", verbose=False)
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert run["status"] == "failed" and run["error"] == "RuntimeError: Kernel died before replying to kernel_info"
+
+
 def test_an_interrupted_run_is_marked_and_a_killed_one_reads_incomplete(tmp_path, monkeypatch):
     out = tmp_path / "run"
 
