@@ -233,12 +233,12 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, options: 
     opts = (options or TrainOptions()).but(**changes)
     dev = pick_device(opts.device)
     torch.manual_seed(opts.seed)   # the global stream feeds dropout and the penalty's epsilons
+    fmt = torch.channels_last if opts.channels_last and has_conv(netG, netD) else torch.contiguous_format
+    netG.to(dev, memory_format=fmt).train()     # before the optimisers take the parameters
+    netD.to(dev, memory_format=fmt).train()
     steps = GANSteps(netG, netD, loss, opts, dev, pick_bf16(opts.bf16, dev))
     _check_data(steps, data, opts)
     n, batch_size = len(data), min(opts.batch_size, len(data))
-    fmt = torch.channels_last if opts.channels_last and has_conv(netG, netD) else torch.contiguous_format
-    netG.to(dev, memory_format=fmt).train()
-    netD.to(dev, memory_format=fmt).train()
     result = TrainResult(name=opts.name, netG=netG, netD=netD, num_epochs=opts.num_epochs,
                          iters_per_epoch=iterations_per_epoch(n, batch_size))
     fingerprint = {"architecture": architecture_hash(netG, netD), "loss": type(loss).__name__, "dataset": data.name,
