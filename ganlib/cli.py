@@ -1,4 +1,4 @@
-"""Command line: ``python -m ganlib {labs,run,reports,index,judge,data} ...``."""
+"""Command line: ``python -m ganlib {labs,run,sweep,reports,index,judge,data} ...``."""
 from __future__ import annotations
 
 import argparse
@@ -23,6 +23,23 @@ def cmd_run(args) -> None:
     from .runner import run_lab
 
     run_lab(args.lab, args.profile, parse_overrides(get_lab(args.lab), args.p or []), out=args.out)
+
+
+def cmd_sweep(args) -> None:
+    from .sweep import parse_grid, run_sweep
+
+    lab = get_lab(args.lab)
+    outcome = run_sweep(args.lab, args.profile, parse_overrides(lab, args.p or []), parse_grid(args.lab, args.grid or []),
+                        args.seeds, workers=args.workers, scheduler=args.scheduler, name=args.name, out=args.out)
+    print(f"sweep report: {outcome.folder / 'index.html'} ({len(outcome.ran)} run, {len(outcome.skipped)} already "
+          f"finished, {len(outcome.failed)} failed)")
+    if outcome.failed:
+        raise SweepFailed(f"{len(outcome.failed)} run(s) failed: " + "; ".join(
+            f"{run}: {error}" for run, error in outcome.failed.items()))
+
+
+class SweepFailed(RuntimeError):
+    pass
 
 
 def cmd_reports(args) -> None:
@@ -110,6 +127,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="output folder (default reports/<lab>/<profile>)")
     run.set_defaults(func=cmd_run)
 
+    sweep = sub.add_parser("sweep", help="run a lab over a grid of parameters x seeds on Dask, into "
+                                         "reports/<lab>/sweeps/<name>/")
+    sweep.add_argument("lab")
+    sweep.add_argument("--profile", default="cpu")
+    sweep.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"), help="a fixed parameter, as in run")
+    sweep.add_argument("--grid", nargs=2, action="append", metavar=("NAME", "VALUES"),
+                       help='a swept parameter and its values as a YAML list, e.g. --grid nz "[50, 100]"')
+    sweep.add_argument("--seeds", type=int, default=1, help="runs per grid point: seeds seed, seed+1, ...")
+    sweep.add_argument("--workers", type=int, help="LocalCluster worker processes (default: half the cores)")
+    sweep.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786")
+    sweep.add_argument("--name", help="the sweep's folder name (default: the swept parameters' names)")
+    sweep.add_argument("--out", help="the sweep's folder (default reports/<lab>/sweeps/<name>)")
+    sweep.set_defaults(func=cmd_sweep)
+
     reports = sub.add_parser("reports", help="run every lab, then write reports/index.html")
     reports.add_argument("--profile", default="cpu")
     reports.add_argument("--labs", nargs="*", help="only these labs")
@@ -158,7 +189,7 @@ def main(argv=None) -> int:
     except (ParameterError, DataError, CheckpointMismatch) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except (NotebookFailed, TrainingDiverged) as e:
+    except (NotebookFailed, TrainingDiverged, SweepFailed) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

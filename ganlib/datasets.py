@@ -211,7 +211,7 @@ def load_registered(name: str, data_root=None, image_size: int = 64, max_images:
     return load_image_files(files, image_size, max_images, name, f"{name} ({shown_path(folder(name, data_root), data_root)})")
 
 
-SCENE_SETS = {"scenes_one": "one", "scenes_many": "many"}
+SCENE_SETS = {"scenes_one": "one", "scenes_many": "many", "scenes_close": "close"}
 DEFAULT_SCENES = 6000
 
 
@@ -220,7 +220,7 @@ def load_images(name: str, data_root=None, image_size: int | None = 64, max_imag
     """Training images by name, for every lab:
 
     * digits: 'mnist10k' (embedded), 'mnist' (torchvision), at ``image_size`` (None: 28 px);
-    * rendered scene sets: 'scenes_one', 'scenes_many' (``max_images`` scenes, 6,000 by default);
+    * rendered scene sets: 'scenes_one', 'scenes_many', 'scenes_close' (``max_images`` scenes, 6,000 by default);
     * i-CLEVR with multi-hot labels: 'scenes' (the rendered stand-in), 'iclevr' (the course's);
     * a registered dataset ('cars', 'cats', 'celeba', 'carrot_cake');
     * the path of an image folder.

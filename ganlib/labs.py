@@ -87,6 +87,9 @@ class Lab:
     key_figures: list = field(default_factory=list)
     # What the original report gave, for the index page: label -> text
     report_numbers: dict = field(default_factory=dict)
+    # Metrics a sweep's report tabulates and plots (patterns over dotted names; a swept value in a
+    # name is replaced by the parameter's name: runs.dcgan_nz50 -> runs.dcgan_nz). None: every one.
+    sweep_metrics: list | None = None
 
     @property
     def notebook(self) -> Path:
@@ -157,7 +160,8 @@ MNIST = Lab(
         "image_size": Param(int, "image side in pixels", choices=(28, 32, 64), default=28),
         **_training(num_epochs=16, batch_size=64, lr=0.002),
         **_nets(100, 64, 32, " ({} in the reports)"),
-        "latent_sizes": Param(list, "latent sizes compared in study 1", item=Param(int, min=1), default=[100, 200]),
+        "latent_sizes": Param(list, "latent sizes compared in study 1 (null: nz alone)", item=Param(int, min=1),
+                              optional=True, default=[100, 200]),
         "mlp_hidden": Param(int, "width of the MLP generator's 4 hidden layers (4096 in report 004)", min=1,
                             default=512),
         "models": Param(list, "study-2 models", item=Param(str, choices=("mlp", "dcgan", "dcgan_ls")),
@@ -169,7 +173,8 @@ MNIST = Lab(
                       default="auto"),
         **_run(log_every=50),
     },
-    key_figures=["study1_samples", "study1_d_outputs", "study2_samples", "study2_d_histograms"],
+    key_figures=["study1_d_outputs", "study2_samples", "study1_samples", "study2_d_histograms"],
+    sweep_metrics=["runs.*.frechet_distance", "runs.*.D_distance_from_half", "runs.*.judge_confidence"],
     report_numbers={
         "001, nz=100, last logged iteration [24/25][466/469]": "Loss_D 0.3576, Loss_G 2.6457, D(x) 0.8461, D(G(z)) 0.1500 / 0.1014",
         "001, nz=200, last logged iteration [24/25][468/469]": "Loss_D 0.8812, Loss_G 2.1087, D(x) 0.7713, D(G(z)) 0.4149 / 0.1552",
@@ -217,7 +222,8 @@ CGAN = Lab(
         "eval_seeds": Param(int, "noise seeds per accuracy (mean and spread)", min=1, max=100, default=5),
         **_run(),
     },
-    key_figures=["grid_type1_wgan-gp", "grid_type1_vanilla", "grid_type2_vanilla", "early_training"],
+    key_figures=["grid_type1_wgan-gp", "early_training", "grid_type1_vanilla", "grid_type2_vanilla"],
+    sweep_metrics=["configs.*.accuracy_test.mean", "configs.*.accuracy_new_test.mean"],
     report_numbers={
         "002, Table 2, Type 2 vanilla": f"test.json {report_002('type2_vanilla', 'test')}",
         **{f"002, Table 2, Type 1 {c[6:].replace('wgan-gp', 'WGAN-GP')}":
@@ -246,7 +252,8 @@ DCGAN = Lab(
         "n_eval": Param(int, "generated and held-out scenes for the FD", min=100, max=10000, default=1000),
         **_run(),
     },
-    key_figures=["datasets", "final_samples", "losses", "d_accuracy"],
+    key_figures=["final_samples", "d_accuracy", "datasets", "losses"],
+    sweep_metrics=["datasets.*.frechet_distance", "datasets.*.d_accuracy_final"],
     report_numbers={
         "000, reading": "cats (varied) gave silhouettes without detail, cars (uniform stock photos) worked; D can "
                         "reach > 99% accuracy and break training; no metric given",
@@ -259,9 +266,10 @@ INVERSION = Lab(
     title="A small 32 px GAN, then latent inversion: in-domain vs out-of-domain images",
     reports="003",
     params={
-        **_data(("scenes_one", "scenes_many", "carrot_cake"), "scenes_one", max_images=2000),
-        "arch": Param(str, "small: report 003's networks; dcgan: the tutorial DCGAN at 32 px (ngf = ndf = 64)",
-                      choices=("small", "dcgan"), default="small"),
+        **_data(("scenes_close", "scenes_one", "scenes_many", "carrot_cake"), "scenes_close", max_images=2000),
+        "arch": Param(str, "small: report 003's networks (they need its 2,000 epochs); dcgan: the tutorial DCGAN at "
+                           "32 px (ngf = ndf = 64), which learns the close-ups in a few CPU minutes",
+                      choices=("small", "dcgan"), default="dcgan"),
         "milestones": Param(list, "epochs at which fixed-vector samples are shown; training runs to the last "
                                   "(report: 100, 500, 1000, 2000)", item=Param(int, min=1), default=[1, 2, 4, 8]),
         "batch_size": Param(int, "images per batch", min=2, default=16),
@@ -274,7 +282,7 @@ INVERSION = Lab(
         "inversion_optimizer": Param(str, "sgd (with momentum 0.9, the report's) or adam", choices=("sgd", "adam"),
                                      default="sgd"),
         "restarts": Param(int, "random starts per inversion (the best is kept)", min=1, default=4),
-        "n_scores": Param(int, "in-domain and out-of-domain images scored by MSE and PSNR", min=2, default=16),
+        "n_scores": Param(int, "in-domain and out-of-domain images scored (PSNR, SSIM, error inside the object)", min=2, default=16),
         "out_of_domain": Param(str, "the out-of-domain set: mnist10k (digits) or a registered dataset",
                                choices=("mnist10k", "celeba", "cats", "cars"), default="mnist10k"),
         "cat_image": Param(str, "the out-of-domain photo (null: scikit-image's cat, chelsea)", optional=True,
@@ -282,7 +290,8 @@ INVERSION = Lab(
         "sweep_coordinate": Param(int, "latent coordinate swept in the figures", min=0, default=0),
         **_run(snapshot_every=1000, checkpoint_every=1000),
     },
-    key_figures=["untrained", "milestones", "inversion_fit", "inversion_cat", "interpolation"],
+    key_figures=["inversion_fit", "inversion_cat", "milestones", "interpolation", "untrained"],
+    sweep_metrics=["inversion.*.psnr", "inversion.*.ssim", "inversion.*.object_mse"],
     report_numbers={
         "003, setting": "G Linear(64, 1024) + 3 transposed convs + 5x5 conv; D 3 convs + BN, dropout; Adam D 1e-5, "
                         "G 1.5e-5, batch 16, 2,000 epochs (8 hours); inversion SGD lr 0.01 momentum 0.9, 100 steps",
@@ -330,7 +339,8 @@ CYCLEGAN = Lab(
         "judge_epochs": Param(int, "training epochs of the A-vs-B judge", min=1, default=3),
         **_run(seed=0, log_every=250, snapshot_every=None),
     },
-    key_figures=["panel_resnet", "panel_unet", "translations_A2B", "translations_B2A", "loss_terms", "g_vs_d"],
+    key_figures=["translations_A2B", "panel_resnet", "translations_B2A", "panel_unet", "loss_terms", "g_vs_d"],
+    sweep_metrics=["configs.*.*.domain_rate", "configs.*.*.ssim"],
     report_numbers={
         "004, setting": "ResNet G (9 blocks) and PatchGAN D, InstanceNorm; MSE adversarial, L1 cycle x10, identity x5; "
                         "Adam D 2e-4, G 1e-4; 30 epochs at 256 px (128 px with augmentation); U-Net 10 epochs",
@@ -444,3 +454,11 @@ def parse_value(text: str, param: Param | None = None):
 def parse_overrides(lab: Lab, pairs) -> dict:
     """``-p NAME VALUE`` pairs, each value read as its parameter declares it (``parse_value``)."""
     return {name: parse_value(text, lab.params.get(name)) for name, text in pairs}
+
+
+def resolve_params(lab_id: str, profile: str, overrides: dict | None = None) -> dict:
+    """The defaults, then the profile's values, then overrides; every name and value checked."""
+    lab = get_lab(lab_id)
+    params = {**defaults(lab), **validate(lab, load_profile(lab, profile))}
+    params.update(validate(lab, overrides or {}))
+    return params

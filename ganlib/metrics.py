@@ -100,3 +100,13 @@ def pixel_diversity(images_uint8: torch.Tensor) -> float:
     x = images_uint8.float().flatten(1) / 255
     n = len(x)
     return float(torch.cdist(x, x, p=1).sum() / (n * (n - 1) * x.size(1)))
+
+
+def d_distance_from_half(d_real: float, d_fake: float) -> float:
+    """How far D is from the equilibrium where it cannot tell real from fake (both outputs 1/2):
+
+    $$|D(x) - 1/2| + |D(G(z)) - 1/2|$$
+
+    Report 001 read its latent-size study by these two outputs, by eye; this is that reading as a number.
+    """
+    return abs(d_real - 0.5) + abs(d_fake - 0.5)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from .settings import PROJECT_ROOT, describe_hardware, pick_bf16, pick_device
+from .settings import PROJECT_ROOT, describe_hardware, pick_bf16, pick_device, processor_name
 
 OUT_DIR_ENV = "GANLIB_OUT_DIR"
 
@@ -90,7 +90,8 @@ class Report:
         dev = pick_device(device)
         use_bf16 = pick_bf16(bf16, dev)
         print(describe_hardware(dev, use_bf16, asked=(device, bf16)))
-        self.metrics["hardware"] = {"device": dev.type, "precision": "bfloat16" if use_bf16 else "float32"}
+        self.metrics["hardware"] = {"device": dev.type, "precision": "bfloat16" if use_bf16 else "float32",
+                                    "processor": processor_name(dev)}
         return str(dev), use_bf16
 
     def checkpoint(self, run: str) -> Path:

@@ -8,16 +8,13 @@ itself writes ``figures/*.png`` and ``metrics.json`` there (``GANLIB_OUT_DIR``).
 """
 from __future__ import annotations
 
-import html
-import json
 import os
 import sys
 import time
 from pathlib import Path
 
-from .folders import (STATUS_WORDS, absolute_data_root_env, absolute_paths, now_utc, read_run, report_folder, status,
-                      write_run)
-from .labs import LABS, PROFILES, ParameterError, defaults, get_lab, load_profile, validate
+from .folders import absolute_data_root_env, absolute_paths, now_utc, report_folder, write_run
+from .labs import ParameterError, get_lab, resolve_params
 from .report import OUT_DIR_ENV
 from .settings import PROJECT_ROOT
 from .ui import HEADLESS_ENV
@@ -27,14 +24,6 @@ REPORTS = PROJECT_ROOT / "reports"
 
 class NotebookFailed(RuntimeError):
     pass
-
-
-def resolve_params(lab_id: str, profile: str, overrides: dict | None = None) -> dict:
-    """The defaults, then the profile's values, then overrides; every name and value checked."""
-    lab = get_lab(lab_id)
-    params = {**defaults(lab), **validate(lab, load_profile(lab, profile))}
-    params.update(validate(lab, overrides or {}))
-    return params
 
 
 def run_lab(lab_id: str, profile: str, overrides: dict | None = None, out: str | Path | None = None,
@@ -133,73 +122,10 @@ def export_html(notebook: Path) -> Path:
     return path
 
 
-def _metrics_table(metrics: dict) -> str:
-    rows = []
-
-    def walk(prefix, value):
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(f"{prefix}.{k}" if prefix else k, v)
-        else:
-            if isinstance(value, list):
-                shown = ", ".join(f"{v:.4g}" if isinstance(v, float) else html.escape(str(v)) for v in value)
-            else:
-                shown = f"{value:.4g}" if isinstance(value, float) else html.escape(str(value))
-            rows.append(f"<tr><td>{html.escape(prefix)}</td><td>{shown}</td></tr>")
-
-    walk("", metrics)
-    return "<table>" + "".join(rows) + "</table>"
-
-
-def _timing(run: dict) -> str:
-    if run.get("seconds") is None:
-        return f", started {run.get('started_utc', '?')}"
-    return f", wall time {run['seconds']:.0f} s, {run.get('finished_utc')}"
-
-
 def write_index(root: Path = REPORTS) -> Path:
-    """reports/index.html: each lab and profile with its link, wall time, key figures and
-    metrics, next to the numbers the original report gave."""
-    parts = ["<!doctype html><meta charset='utf-8'><title>GAN Labs reports</title>",
-             "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
-             "table{border-collapse:collapse;font-size:13px}td{border:1px solid #ccc;padding:2px 6px}"
-             "img{height:180px;margin:4px;border:1px solid #ddd}</style>",
-             "<h1>GAN Labs reports</h1>"]
-    for lab in LABS.values():
-        parts.append(f"<h2>{lab.id}: {html.escape(lab.title)}</h2><p>Reproduces report(s) {lab.reports}.</p>")
-        parts.append("<h3>What the original report gave</h3><table>" + "".join(
-            f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in lab.report_numbers.items())
-            + "</table>")
-        lab_dir = root / lab.id
-        others = sorted(p.name for p in lab_dir.iterdir() if p.is_dir() and p.name not in PROFILES) \
-            if lab_dir.is_dir() else []
-        for name in [*PROFILES, *others]:      # the profiles, then runs written with --out
-            folder = lab_dir / name
-            if not (folder / "run.json").exists():
-                continue
-            run = read_run(folder)
-            state = STATUS_WORDS.get(status(folder), status(folder))
-            title = f"profile {name}"
-            if name not in PROFILES:
-                try:
-                    base = resolve_params(lab.id, run["profile"])
-                except ParameterError:
-                    base = {}
-                changed = {k: v for k, v in run["parameters"].items() if base.get(k) != v}
-                title = (f"run {name}: profile {run['profile']}"
-                         + "".join(f", {k} = {v}" for k, v in changed.items()))
-            parts.append(f"<h3>{html.escape(title)}: <a href='{lab.id}/{name}/{lab.id}.html'>report</a> "
-                         f"({state}{_timing(run)})</h3>")
-            for fig in lab.key_figures:
-                if (folder / "figures" / f"{fig}.png").exists():
-                    parts.append(f"<a href='{lab.id}/{name}/figures/{fig}.png'>"
-                                 f"<img src='{lab.id}/{name}/figures/{fig}.png' alt='{fig}'></a>")
-            if (folder / "metrics.json").exists():
-                parts.append(_metrics_table(json.loads((folder / "metrics.json").read_text())))
-    path = root / "index.html"
-    root.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
-    return path
+    """reports/index.html from whatever reports exist under ``root`` (see ``ganlib.index``)."""
+    from . import index
+    return index.write_index(root)
 
 
 __all__ = ["run_lab", "write_index", "resolve_params", "NotebookFailed", "ParameterError"]

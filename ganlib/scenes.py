@@ -169,12 +169,13 @@ STYLES = ("plain", "striped")
 
 
 def render_scene(labels: list[str], rng: np.random.Generator, size: int = 64, style: str = "plain",
-                 zoom: float = 1.0) -> np.ndarray:
+                 zoom: float = 1.0, with_mask: bool = False):
     """One scene holding the named objects ("red cube", ...), as uint8 (size, size, 3).
 
     ``style='striped'`` paints the same scene (the random stream is used alike) with each
     object striped like a zebra: the hidden ground truth of the CycleGAN lab's plain <->
-    striped translation. ``zoom`` makes the objects bigger.
+    striped translation. ``zoom`` makes the objects bigger. ``with_mask`` also returns the
+    objects' mask, bool (size, size): the pixels mostly covered by an object.
     """
     if style not in STYLES:
         raise ValueError(f"unknown scene style {style!r}; choose from {', '.join(STYLES)}")
@@ -182,6 +183,7 @@ def render_scene(labels: list[str], rng: np.random.Generator, size: int = 64, st
     canvas = _floor(rng, n)
     layout = _layout(rng, len(labels), n, zoom)
     y, x = np.mgrid[0:n, 0:n] + 0.5
+    covered = np.zeros((n, n), bool)
     for o in layout:                                       # soft shadows, down-right of each object
         d2 = ((x - o["sx"] - 0.6 * o["r"]) / (1.5 * o["r"])) ** 2 + ((y - o["sy"] + 0.1 * o["r"]) / (0.8 * o["r"])) ** 2
         canvas *= (1 - 0.45 * np.exp(-d2 * 1.5))[..., None]
@@ -193,38 +195,52 @@ def render_scene(labels: list[str], rng: np.random.Generator, size: int = 64, st
         crop, xs, ys = canvas[y0:y1, x0:x1], x[y0:y1, x0:x1], y[y0:y1, x0:x1]
         before = crop.copy()
         DRAW[shape](crop, xs, ys, o, np.array(COLOURS[colour_name]) / 255.0)
+        drawn = (crop != before).any(-1)
+        covered[y0:y1, x0:x1] |= drawn
         if style == "striped":
-            drawn = (crop != before).any(-1)
             crop[drawn & _stripes(xs, ys, o)] *= 0.12
     image = canvas.reshape(size, SUPERSAMPLE, size, SUPERSAMPLE, 3).mean((1, 3))
-    return (image * 255 + 0.5).clip(0, 255).astype(np.uint8)
+    image = (image * 255 + 0.5).clip(0, 255).astype(np.uint8)
+    if with_mask:
+        return image, covered.reshape(size, SUPERSAMPLE, size, SUPERSAMPLE).mean((1, 3)) > 0.5
+    return image
 
 
 def render_many(label_lists: list[list[str]], filenames: list[str] | None = None, seed: int = 0,
-                size: int = 64) -> np.ndarray:
+                size: int = 64, zoom: float = 1.0, with_masks: bool = False):
     """Scenes for many label lists, uint8 (N, size, size, 3); filenames pick each scene's
-    random stream (defaults to one fresh scene per entry)."""
+    random stream (defaults to one fresh scene per entry). ``with_masks``: also their object
+    masks, bool (N, size, size)."""
     names = filenames or [f"scene_{k:06d}_0.png" for k in range(len(label_lists))]
-    return np.stack([render_scene(labels, scene_rng(name, seed), size)
-                     for labels, name in zip(label_lists, names)])
+    drawn = [render_scene(labels, scene_rng(name, seed), size, zoom=zoom, with_mask=True)
+             for labels, name in zip(label_lists, names)]
+    images = np.stack([image for image, _ in drawn])
+    return (images, np.stack([mask for _, mask in drawn])) if with_masks else images
 
 
-VARIETIES = {"one": "one cube of any colour", "many": "1-3 objects of any shape and colour"}
+VARIETIES = {"one": "one cube of any colour", "many": "1-3 objects of any shape and colour",
+             "close": "one object of any shape and colour, close up, filling most of the frame"}
+CLOSE_ZOOM = 7
 
 
-def render_variety(kind: str, n: int, size: int = 64, seed: int = 0) -> np.ndarray:
+def render_variety(kind: str, n: int, size: int = 64, seed: int = 0, with_masks: bool = False):
     """n scenes of a given variability, uint8 (n, size, size, 3): 'one' (one cube of any colour,
-    a uniform dataset, like report 000's stock photos of cars) or 'many' (1-3 objects of any
-    shape and colour, a varied one, like its cats)."""
+    a uniform dataset, like report 000's stock photos of cars), 'many' (1-3 objects of any
+    shape and colour, a varied one, like its cats) or 'close' (one object seen close up, so that
+    it fills the frame as the cakes of report 003's photos do). ``with_masks``: also the
+    object masks, bool (n, size, size)."""
     if kind not in VARIETIES:
         raise ValueError(f"unknown scene variety {kind!r}; choose from {', '.join(VARIETIES)}")
     rng = np.random.default_rng([seed, 7])
     if kind == "one":
         label_lists = [[f"{rng.choice(list(COLOURS))} cube"] for _ in range(n)]
+    elif kind == "close":
+        label_lists = [[rng.choice(OBJECT_NAMES)] for _ in range(n)]
     else:
         label_lists = [list(rng.choice(OBJECT_NAMES, size=rng.integers(1, 4), replace=False)) for _ in range(n)]
     names = [f"{kind}_{k:06d}_0.png" for k in range(n)]
-    return render_many(label_lists, names, seed=seed, size=size)
+    return render_many(label_lists, names, seed=seed, size=size, zoom=CLOSE_ZOOM if kind == "close" else 1.0,
+                       with_masks=with_masks)
 
 
 TEST_OFFSET = 10 ** 7      # test scenes' numbers: their random streams are never a training scene's

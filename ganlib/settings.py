@@ -96,6 +96,25 @@ def pick_bf16(bf16: bool | str, device: str | torch.device = "cpu") -> bool:
 _WARNED_BF16: set[str] = set()
 
 
+def processor_name(device: torch.device) -> str:
+    """A short name of what computed: the GPU's name, or the CPU's cores and model ("2-core AMD EPYC 9B14")."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    if device.type == "mps":
+        return "Apple GPU (MPS)"
+    import platform
+    import re
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(line.split(":", 1)[1] for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    model = re.sub(r"\((R|TM|tm)\)|\bCPU\b|\bProcessor\b|@.*|\d+-Core", "", model)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{cores}-core {' '.join(model.split())}"
+
+
 def describe_hardware(device: torch.device, bf16: bool, asked: tuple[str, bool | str] = ("auto", "auto")) -> str:
     """One line for the report: the device and precision used, and why when 'auto' chose them."""
     where = {"cuda": lambda: f"cuda ({torch.cuda.get_device_name(device)})", "mps": lambda: "mps (Apple GPU)",

@@ -114,7 +114,22 @@ def animation_html(snapshots: dict, n: int = 64, nrow: int = 8) -> str:
     ani = animation.ArtistAnimation(fig, frames, interval=500, repeat_delay=1000, blit=True)
     html = ani.to_jshtml()
     plt.close(fig)
-    return html
+    return offline_buttons(html)
+
+
+# matplotlib's player draws its buttons with Font Awesome icons fetched from a CDN: offline they are blank
+# and the browser logs errors. Plain characters need nothing from the network.
+BUTTON_GLYPHS = {"fa fa-minus": "\u2212", "fa fa-plus": "+", "fa fa-fast-backward": "\u23ee", "fa fa-step-backward": "\u23f4|",
+                 "fa fa-play fa-flip-horizontal": "\u25c0", "fa fa-pause": "\u23f8", "fa fa-play": "\u25b6",
+                 "fa fa-step-forward": "|\u23f5", "fa fa-fast-forward": "\u23ed"}
+
+
+def offline_buttons(html: str) -> str:
+    """``html`` of a matplotlib animation with its CDN stylesheet removed and its icons as characters."""
+    import re
+
+    html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
+    return re.sub(r'<i class="([^"]*)"></i>', lambda m: BUTTON_GLYPHS.get(m.group(1), ""), html)
 
 
 def d_histograms(scores: dict, bins: int = 40, xlabel: str = "D output"):

@@ -25,9 +25,9 @@ def flatten(metrics: dict, prefix: str = "") -> dict:
     return flat
 
 
-def is_timing(key: str) -> bool:
-    """Wall times and speeds: they measure the machine, not the result."""
-    return key.endswith(("seconds", "images_per_s"))
+def is_machine(key: str) -> bool:
+    """Wall times, speeds and the processor's name: they describe the machine, not the result."""
+    return key.endswith(("seconds", "images_per_s", "hardware.processor"))
 
 
 def read_outputs(folder: Path) -> dict:

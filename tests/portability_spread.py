@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).parent))
-from golden_outputs import flatten, is_timing  # noqa: E402
+from golden_outputs import flatten, is_machine  # noqa: E402
 
 VARIANTS = {   # name: (environment, -p overrides)
     "native": ({}, []),
@@ -49,7 +49,7 @@ def main() -> None:
         runs = {v: run(lab, v, args.out) for v in VARIANTS}
         base = runs["native"]
         for key, value in base.items():
-            if isinstance(value, float) and not is_timing(key):
+            if isinstance(value, float) and not is_machine(key):
                 diffs = {v: abs(r[key] - value) for v, r in runs.items() if v != "native" and r.get(key) is not None}
                 table[f"{lab}:{key}"] = {"native": value, **diffs, "max": max(diffs.values(), default=0.0)}
     width = max(map(len, table))

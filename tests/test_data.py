@@ -1,10 +1,8 @@
-import warnings
 
 import pytest
 import torch
 from PIL import Image
 
-from ganlib import data
 from ganlib.data import DataError, load_image_folder, load_mnist, to_float, to_uint8
 from ganlib.datasets import load_images
 

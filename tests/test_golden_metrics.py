@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import nbval_out
-from golden_outputs import flatten, is_timing, read_outputs
+from golden_outputs import flatten, is_machine, read_outputs
 
 GOLDEN = Path(__file__).parent / "golden"
 LABS = ("mnist", "cgan", "dcgan", "inversion", "cyclegan")
@@ -47,8 +47,9 @@ TOLERANCES = {
     "dcgan:*.frechet_distance": (0.0, 0.05),         # 16.7 of 1,455 (1.1%)
     "dcgan:*.d_accuracy_final": (0.03, 0.0),         # 0.010
     # inversion and cyclegan: reconstruction and translation scores
-    "*psnr*": (0.3, 0.0),                            # 0.083 dB
-    "inversion:*mse*": (0.0, 0.08),                  # 0.0003 of 0.0142 (2.1%)
+    "*psnr*": (0.3, 0.0),                            # 0.083 dB (cyclegan); inversion 0.018 dB
+    "inversion:*mse*": (0.0, 0.08),                  # 0.0035 of 0.559 (0.6%, 2-core Xeon)
+    "inversion:*.ssim": (0.01, 0.0),                 # 0.0017 (2-core Xeon)
     "cyclegan:*.l1": (0.003, 0.0),                   # 0.0008
     "cyclegan:*.ssim": (0.015, 0.0),                 # 0.0044
     "cyclegan:*.domain_rate": (0.13, 0.0),           # 0 (1 of 16 images is 0.0625)
@@ -70,7 +71,7 @@ def mismatches(lab: str, golden: dict, got: dict) -> list[str]:
     lines += [f"{k}: not in the golden file (got {got[k]!r})" for k in got.keys() - golden.keys()]
     for key in sorted(golden.keys() & got.keys()):
         want, have = golden[key], got[key]
-        if is_timing(key):
+        if is_machine(key):
             continue
         if isinstance(want, float) and isinstance(have, (int, float)) and not isinstance(have, bool):
             a, r = tolerance(lab, key)

@@ -65,10 +65,25 @@ def test_target_that_is_not_an_image_names_the_file(tmp_path):
 
 
 def test_reconstruction_scores():
-    x = torch.zeros(2, 3, 4, 4)
+    x = torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(0)) - 0.5     # some texture
     scores = reconstruction_scores(x + 0.1, x)
     assert scores["mse"] == pytest.approx(0.01)
     assert scores["psnr"] == pytest.approx(10 * math.log10(4 / 0.01), rel=1e-5)
+    assert scores["ssim"] > 0.95                     # a small uniform shift keeps the structure
+    assert reconstruction_scores(-x, x)["ssim"] < 0  # the structure inverted
+
+
+def test_the_object_error_sees_what_the_background_hides():
+    """A fit that gets the background right and the object wrong: good PSNR, large error inside the object."""
+    target = -torch.ones(1, 3, 32, 32)
+    mask = torch.zeros(1, 32, 32, dtype=torch.bool)
+    mask[:, 12:20, 12:20] = True                     # a small object: 1/16 of the image
+    target[:, :, 12:20, 12:20] = 1.0
+    background_only = -torch.ones(1, 3, 32, 32)
+    scores = reconstruction_scores(background_only, target, mask)
+    assert scores["object_mse"] == pytest.approx(4.0)                 # (1 - (-1))^2 inside
+    assert scores["mse"] == pytest.approx(4.0 / 16)
+    assert reconstruction_scores(target, target, mask)["object_mse"] == 0.0
 
 
 def test_milestone_samples_exist_when_the_batch_does_not_divide_the_images():

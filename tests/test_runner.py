@@ -172,3 +172,13 @@ def test_a_run_prints_no_kernel_notices_to_the_terminal(tmp_path):
     assert "without encryption" not in res.stderr and res.stderr.strip() == ""
     assert res.stdout.splitlines()[-1].startswith("done in ")
     assert json.loads((tmp_path / "dcgan" / "run.json").read_text())["status"] == "ok"
+
+
+def test_the_training_animation_plays_offline():
+    import torch
+    from ganlib import viz
+
+    frames = {k: torch.full((4, 3, 8, 8), 60 * k, dtype=torch.uint8) for k in range(3)}
+    page = viz.animation_html(frames, n=4, nrow=2)
+    assert "http" not in page, "the animation fetches something from the network"
+    assert "\u25b6" in page                      # the play button is a character, not a web font icon

@@ -9,7 +9,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..data import to_float
 from ..inference import batched
 from ..metrics import topk_accuracy
 from ..settings import seed_everything

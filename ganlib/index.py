@@ -1,0 +1,128 @@
+"""``reports/index.html``: what each lab reproduced, read in a minute.
+
+Per lab and run: the comparison table (the report found / we measured / verdict, from
+``claims``), the two figures that show it, and behind a fold the other figures, the original
+report's own numbers and every metric. Figures are shown at their own size or smaller, never
+larger, and the page fits a 1600 px window.
+"""
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from . import claims
+from .folders import STATUS_WORDS, read_run, status
+from .labs import LABS, PROFILES, ParameterError, resolve_params
+
+SHOWN_FIGURES = 2     # per run, above the fold
+
+STYLE = """
+body{font-family:system-ui,sans-serif;max-width:1500px;margin:0 auto;padding:0 16px;line-height:1.4}
+table{border-collapse:collapse;font-size:14px;margin:6px 0}
+td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}
+th{background:#f3f3f3}
+table.claims td:nth-child(1){width:30%}table.claims td:nth-child(2){width:35%}
+td.reproduced{background:#e5f5e0}td.partly{background:#fff7d6}td.not-reproduced{background:#fde0dd}
+td.inconclusive,td.not-measured{background:#eee}
+.figures{display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start}
+.figures figure{margin:0;max-width:calc(50% - 4px)}
+.figures img{max-width:100%;height:auto;border:1px solid #ddd}
+figcaption{font-size:12px;color:#555}
+details{margin:6px 0 18px}summary{cursor:pointer;color:#036}
+table.metrics{font-size:12px}
+"""
+
+
+def metrics_table(metrics: dict) -> str:
+    """Every metric, nested keys joined by dots."""
+    rows = []
+
+    def walk(prefix, value):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else k, v)
+            return
+        values = value if isinstance(value, list) else [value]
+        shown = ", ".join(f"{v:.4g}" if isinstance(v, float) else html.escape(str(v)) for v in values)
+        rows.append(f"<tr><td>{html.escape(prefix)}</td><td>{shown}</td></tr>")
+
+    walk("", metrics)
+    return "<table class='metrics'>" + "".join(rows) + "</table>"
+
+
+def _timing(run: dict) -> str:
+    if run.get("seconds") is None:
+        return f", started {run.get('started_utc', '?')}"
+    return f", wall time {run['seconds']:.0f} s, {run.get('finished_utc')}"
+
+
+def _figures(lab, name: str, folder: Path, figures: list[str]) -> str:
+    shown = [f for f in figures if (folder / "figures" / f"{f}.png").exists()]
+    if not shown:
+        return ""
+    return "<div class='figures'>" + "".join(
+        f"<figure><a href='{lab.id}/{name}/figures/{f}.png'><img src='{lab.id}/{name}/figures/{f}.png' alt='{f}'>"
+        f"</a><figcaption>{f}</figcaption></figure>" for f in shown) + "</div>"
+
+
+def _title(lab, name: str, run: dict) -> str:
+    """'profile cpu', or for a run written with --out, its profile and what it changed."""
+    if name in PROFILES:
+        return f"profile {name}"
+    try:
+        base = resolve_params(lab.id, run["profile"])
+    except (ParameterError, KeyError):
+        base = {}
+    changed = {k: v for k, v in run.get("parameters", {}).items() if base.get(k) != v}
+    return f"run {name}: profile {run.get('profile', '?')}" + "".join(f", {k} = {v}" for k, v in changed.items())
+
+
+def _measured_by(profile: str, metrics: dict) -> str:
+    hw = metrics.get("hardware", {})
+    where = ", ".join(str(hw[k]) for k in ("processor", "device", "precision") if k in hw)
+    return f"we measured (profile {profile}{', ' + where if where else ''})"
+
+
+def run_section(lab, name: str, folder: Path) -> str:
+    run = read_run(folder)
+    state = STATUS_WORDS.get(status(folder), status(folder))
+    parts = [f"<h3>{html.escape(_title(lab, name, run))}: <a href='{lab.id}/{name}/{lab.id}.html'>report</a> "
+             f"({state}{_timing(run)})</h3>"]
+    metrics = json.loads((folder / "metrics.json").read_text()) if (folder / "metrics.json").exists() else {}
+    if metrics:
+        parts.append(claims.html_table(lab.id, metrics, _measured_by(run.get("profile", name), metrics)))
+    parts.append(_figures(lab, name, folder, lab.key_figures[:SHOWN_FIGURES]))
+    fold = [_figures(lab, name, folder, lab.key_figures[SHOWN_FIGURES:])]
+    if metrics:
+        fold.append("<h4>Every metric</h4>" + metrics_table(metrics))
+    parts.append("<details><summary>more figures and every metric</summary>" + "".join(fold) + "</details>")
+    return "\n".join(parts)
+
+
+def write_index(root: Path) -> Path:
+    parts = ["<!doctype html><meta charset='utf-8'><meta name='viewport' content='width=device-width'>",
+             f"<title>GAN Labs reports</title><style>{STYLE}</style>", "<h1>GAN Labs reports</h1>",
+             "<p>Each lab set against the report it reproduces: what the report found, what the run measured, "
+             "and whether that reproduces it. A verdict compares numbers with a margin for noise; "
+             "'inconclusive' means the difference is within it.</p>"]
+    for lab in LABS.values():
+        parts.append(f"<h2>{lab.id}: {html.escape(lab.title)}</h2>")
+        lab_dir = root / lab.id
+        others = sorted(p.name for p in lab_dir.iterdir() if p.is_dir() and p.name not in PROFILES) \
+            if lab_dir.is_dir() else []
+        runs = [name for name in [*PROFILES, *others] if (lab_dir / name / "run.json").exists()]
+        parts.extend(run_section(lab, name, lab_dir / name) for name in runs)
+        if not runs:
+            parts.append(f"<p>No run yet: <code>python -m ganlib run {lab.id} --profile cpu</code>.</p>")
+        sweeps = sorted(p.parent.name for p in lab_dir.glob("sweeps/*/index.html"))
+        if sweeps:
+            parts.append("<p>Sweeps (many runs, mean and spread over seeds): " + ", ".join(
+                f"<a href='{lab.id}/sweeps/{html.escape(s)}/index.html'>{html.escape(s)}</a>" for s in sweeps) + "</p>")
+        parts.append(f"<details><summary>what report {lab.reports} gave, in its own words and numbers</summary>"
+                     "<table>" + "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
+                                         for k, v in lab.report_numbers.items()) + "</table></details>")
+    path = root / "index.html"
+    root.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,178 @@
+"""Sweeps: one lab run many times, a grid of parameters times several seeds, fanned out on Dask.
+
+``python -m ganlib sweep mnist --profile cpu --grid nz "[50, 100, 200]" --seeds 3 --workers 2``
+
+Each run is an ordinary ``run_lab`` into ``reports/<lab>/sweeps/<name>/<run id>/``, submitted to a
+Dask cluster with ``Client.submit``: a ``LocalCluster`` of worker processes on this machine, or any
+running cluster given by its scheduler's address (``dask scheduler`` / ``dask worker`` by hand,
+``dask_jobqueue`` on SLURM or PBS). papermill has no parallel runner of its own; Dask is the one
+its maintainers point to, and nothing here schedules by itself.
+
+A run whose ``run.json`` says ok with the same parameters is not run again, so a sweep stopped by
+Ctrl-C, a killed worker or a lost machine resumes where it stood when the command is repeated.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .folders import read_run, status
+from .labs import ParameterError, get_lab, parse_value, resolve_params
+from .report import file_name
+from .sweep_report import write_sweep_report
+
+KERNEL_RACE = "Kernel didn't respond"    # jupyter_client's time-out when many kernels start at once
+
+
+@dataclass(frozen=True)
+class Run:
+    id: str            # the folder name: grid values and seed, e.g. "nz-50_seed-999"
+    point: dict        # the grid point: {name: value}
+    seed: int
+    overrides: dict    # everything given on top of the profile: fixed -p values, the point, seed, threads
+
+
+def parse_grid(lab_id: str, pairs: list[tuple[str, str]]) -> dict[str, list]:
+    """``[("nz", "[50, 100]")]`` -> ``{"nz": [50, 100]}``, each value checked as a ``-p`` value is."""
+    lab = get_lab(lab_id)
+    grid = {}
+    for name, text in pairs:
+        if name not in lab.params:
+            raise ParameterError(f"unknown parameter {name!r} in --grid; {lab_id} has: {', '.join(lab.params)}")
+        values = parse_value(text, None)
+        if not isinstance(values, list) or not values:
+            raise ParameterError(f"--grid {name}: give a non-empty YAML list of values, e.g. \"[50, 100]\"")
+        grid[name] = [lab.params[name].check(name, v) for v in values]
+    return grid
+
+
+def plan(lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, num_threads: int | None) -> list[Run]:
+    """Every run of the sweep, each one's parameters resolved and checked before anything starts."""
+    if seeds < 1:
+        raise ParameterError(f"--seeds must be at least 1, got {seeds}")
+    first_seed = resolve_params(lab_id, profile, fixed)["seed"]
+    runs = []
+    for values in itertools.product(*grid.values()):
+        point = dict(zip(grid, values))
+        for seed in range(first_seed, first_seed + seeds):
+            overrides = {**fixed, **point, "seed": seed}
+            if num_threads is not None:
+                overrides["num_threads"] = num_threads
+            resolve_params(lab_id, profile, overrides)          # raises ParameterError naming the value
+            run_id = "_".join([*(f"{k}-{json.dumps(v, separators=(',', ':'))}" for k, v in point.items()),
+                               f"seed-{seed}"])
+            runs.append(Run(file_name(run_id), point, seed, overrides))
+    return runs
+
+
+def finished(lab_id: str, profile: str, run: Run, folder: Path) -> bool:
+    """True when ``folder`` holds an ok run of exactly these parameters."""
+    from .runner import absolute_paths, dataset_names
+
+    if status(folder) != "ok":
+        return False
+    wanted = absolute_paths(get_lab(lab_id), resolve_params(lab_id, profile, run.overrides), dataset_names())
+    return read_run(folder).get("parameters") == json.loads(json.dumps(wanted))
+
+
+def execute(lab_id: str, profile: str, overrides: dict, out: str) -> dict:
+    """One run, on a Dask worker: ``run_lab`` into ``out``. Returns its status and error line; a
+    kernel that did not start in time (parallel kernel starts race) is given one more try."""
+    from .runner import NotebookFailed, run_lab
+
+    for attempt in (1, 2):
+        try:
+            run_lab(lab_id, profile, overrides, out, verbose=False)
+            return {"status": "ok", "error": None}
+        except NotebookFailed as e:
+            return {"status": "failed", "error": str(e)}
+        except Exception as e:      # noqa: BLE001  the sweep goes on; the error is recorded
+            if KERNEL_RACE in str(e) and attempt == 1:
+                continue
+            return {"status": "failed", "error": f"{type(e).__name__}: {e}".splitlines()[0]}
+
+
+def local_threads(workers: int) -> int:
+    """Threads per run so that workers x threads <= the cores this process may use."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, cores // workers)
+
+
+def connect(workers: int | None, scheduler: str | None):
+    """A Dask client: of the cluster at ``scheduler``, or of a new LocalCluster of ``workers``
+    single-threaded worker processes (each run sets its own torch threads)."""
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        client = Client(scheduler, timeout="30s")
+        busy = {w: n for w, n in client.nthreads().items() if n != 1}
+        if busy:
+            client.close()
+            raise ParameterError(f"the workers of {scheduler} must run one task at a time (dask worker "
+                                 f"--nthreads 1): {', '.join(f'{w} has {n}' for w, n in busy.items())}")
+        return client
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    return Client(cluster)
+
+
+@dataclass
+class SweepOutcome:
+    folder: Path
+    ran: list[str]
+    skipped: list[str]
+    failed: dict          # run id -> error line
+
+
+def run_sweep(lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, workers: int | None = None,
+              scheduler: str | None = None, name: str | None = None, out: str | Path | None = None) -> SweepOutcome:
+    """Run the sweep's missing runs on Dask and write its report; ``out``: the sweep's folder
+    (default ``reports/<lab>/sweeps/<name>``)."""
+    from dask.distributed import as_completed
+    from tqdm import tqdm
+
+    from .runner import REPORTS
+
+    workers = workers or max(1, local_threads(1) // 2)
+    # Threads per run: a LocalCluster shares this machine's cores among its workers; on a cluster
+    # given by address, or when -p num_threads is given, each run keeps the profile's or that value.
+    threads = None if scheduler or "num_threads" in fixed else local_threads(workers)
+    runs = plan(lab_id, profile, fixed, grid, seeds, threads)
+    name = file_name(name or "_".join(grid) or "seeds")
+    folder = Path(out) if out else REPORTS / lab_id / "sweeps" / name
+    todo = [r for r in runs if not finished(lab_id, profile, r, folder / r.id)]
+    skipped = [r.id for r in runs if r not in todo]
+    print(f"sweep {folder.name}: {len(runs)} runs, {len(skipped)} already finished -> {folder}", flush=True)
+    write_plan(folder, lab_id, profile, fixed, grid, seeds, runs)
+    failed = {}
+    if todo:
+        client = connect(workers, scheduler)
+        try:
+            futures = {client.submit(execute, lab_id, profile, r.overrides, str((folder / r.id).resolve()), pure=False): r
+                       for r in todo}
+            for future in tqdm(as_completed(futures), total=len(futures), desc=f"sweep {name}", unit="run"):
+                run = futures[future]
+                try:
+                    result = future.result()
+                except Exception as e:         # noqa: BLE001  e.g. KilledWorker: the run's worker kept dying
+                    result = {"status": "failed", "error": f"{type(e).__name__}: {e}".splitlines()[0]}
+                if result["status"] != "ok":
+                    failed[run.id] = result["error"]
+                    tqdm.write(f"failed: {run.id}: {result['error']}")
+        finally:
+            cluster = getattr(client, "cluster", None)
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    write_sweep_report(folder)
+    return SweepOutcome(folder, [r.id for r in todo], skipped, failed)
+
+
+def write_plan(folder: Path, lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, runs: list[Run]):
+    """sweep.json: what the sweep is, so that its report can be rebuilt from the folder alone."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sweep.json").write_text(json.dumps(
+        {"lab": lab_id, "profile": profile, "fixed": fixed, "grid": grid, "seeds": seeds,
+         "runs": [{"id": r.id, "point": r.point, "seed": r.seed} for r in runs]}, indent=1) + "\n")

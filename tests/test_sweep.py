@@ -1,0 +1,125 @@
+"""Sweeps on Dask: a LocalCluster, a cluster started by hand, a worker lost mid-sweep.
+
+Every sweep here is the mnist lab's study 1 alone on the smoke data (one small DCGAN per run,
+about 15 s), nz in {50, 100} times 2 seeds, one thread per run, so that every sweep has the same
+four runs and their numbers can be compared bitwise.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ganlib.settings import PROJECT_ROOT
+
+SWEEP = ["-m", "ganlib", "sweep", "mnist", "--profile", "smoke", "-p", "latent_sizes", "null",
+         "-p", "models", "[dcgan]", "-p", "num_threads", "1", "--grid", "nz", "[50, 100]", "--seeds", "2"]
+BIN = Path(sys.executable).parent
+
+
+def sweep(*args, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *SWEEP, *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          timeout=600, **kwargs)
+
+
+def results(folder: Path) -> list[dict]:
+    """summary.csv without what measures the machine (wall times)."""
+    with open(folder / "summary.csv") as f:
+        return [{k: v for k, v in row.items() if k != "seconds"} for row in csv.DictReader(f)]
+
+
+@pytest.fixture(scope="module")
+def local_sweep(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("local") / "nz"
+    res = sweep("--workers", "2", "--out", str(out))
+    assert res.returncode == 0, res.stderr[-3000:]
+    return out
+
+
+def test_a_sweep_on_a_local_cluster_writes_every_run_and_its_report(local_sweep):
+    rows = results(local_sweep)
+    assert [(r["nz"], r["seed"], r["status"]) for r in rows] == [
+        ("50", "999", "ok"), ("50", "1000", "ok"), ("100", "999", "ok"), ("100", "1000", "ok")]
+    for row in rows:
+        assert (local_sweep / row["id"] / "mnist.html").exists()
+        assert float(row["runs.dcgan_nz.frechet_distance"]) > 0
+    page = (local_sweep / "index.html").read_text()
+    assert "nz = 50" in page and "&plusmn;" in page
+    assert (local_sweep / "figures" / "nz__runs.dcgan_nz.D_distance_from_half.png").exists()
+
+
+def test_a_bad_grid_value_is_one_line_before_any_worker_starts(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "ganlib", "sweep", "mnist", "--profile", "smoke",
+                          "--grid", "nz", "[50, -1]", "--out", str(tmp_path / "bad")],
+                         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines() == ["error: parameter nz must be an integer >= 1, got -1"]
+    assert not (tmp_path / "bad").exists()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """``dask scheduler`` and two ``dask worker`` processes on localhost, as a user starts them; each
+    worker without a nanny, so that killing it loses it as a lost machine would."""
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = dict(os.environ)
+    log = open(tmp_path / "dask.log", "w")
+    scheduler = subprocess.Popen([BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--no-dashboard"], stdout=log, stderr=log, env=env)
+    workers = [subprocess.Popen([BIN / "dask", "worker", address, "--nthreads", "1", "--no-nanny",
+                                 "--no-dashboard", "--host", "127.0.0.1"], stdout=log, stderr=log, env=env,
+                                cwd=PROJECT_ROOT) for _ in range(2)]
+    from dask.distributed import Client
+    with Client(address, timeout="60s") as client:
+        client.wait_for_workers(2, timeout=60)
+    yield {"address": address, "workers": workers}
+    for p in [*workers, scheduler]:
+        if p.poll() is None:
+            p.terminate()
+    for p in [*workers, scheduler]:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    log.close()
+
+
+def status_of(folder: Path) -> dict:
+    return {p.parent.name: json.loads(p.read_text())["status"] for p in folder.glob("*/run.json")}
+
+
+def test_a_sweep_survives_a_lost_worker_and_a_stop_and_its_rerun_does_only_what_is_missing(
+        dask_cluster, local_sweep, tmp_path):
+    out = tmp_path / "nz"
+    first = subprocess.Popen([sys.executable, *SWEEP, "--scheduler", dask_cluster["address"], "--out", str(out)],
+                             cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    end = time.monotonic() + 300
+    while "ok" not in status_of(out).values() and first.poll() is None and time.monotonic() < end:
+        time.sleep(0.5)
+    done = {run for run, state in status_of(out).items() if state == "ok"}
+    assert done, "no run finished before the kill"
+    dask_cluster["workers"][0].kill()            # a machine lost in the middle of the sweep ...
+    first.send_signal(signal.SIGINT)             # ... and the sweep stopped (Ctrl-C)
+    first.communicate(timeout=120)
+    finished_before = {run: (out / run / "run.json").stat().st_mtime_ns for run in done}
+
+    rerun = sweep("--scheduler", dask_cluster["address"], "--out", str(out))
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert f"{len(done)} already finished" in rerun.stdout
+    assert {run: (out / run / "run.json").stat().st_mtime_ns for run in done} == finished_before
+    assert results(out) == results(local_sweep)   # the same numbers as an uninterrupted sweep
