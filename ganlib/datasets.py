@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .data import IMAGE_EXTENSIONS, DataError, ImageData, load_image_files
-from .settings import data_root as resolve_data_root, shown_path
+from .settings import data_root as resolve_data_root, looks_like_path, shown_path
 
 
 @dataclass(frozen=True)
@@ -243,7 +243,7 @@ def load_images(name: str, data_root=None, image_size: int | None = 64, max_imag
                       image_size)
     if name in REGISTRY and REGISTRY[name].source == "kaggle" and name != "horse2zebra":
         return load_registered(name, data_root, image_size, max_images)
-    if "/" in name or Path(name).is_dir():
+    if looks_like_path(name):
         return load_image_folder(name, image_size, max_images)
     choices = ["mnist10k", "mnist", *SCENE_SETS, "scenes", "iclevr",
                *(n for n, d in REGISTRY.items() if d.source == "kaggle" and n != "horse2zebra")]
@@ -296,7 +296,7 @@ def load_unaligned(name: str, data_root=None, image_size: int = 64, max_images: 
             raise DataError(f"dataset 'horse2zebra' is not in {root}: get it with "
                             "`python -m ganlib data fetch horse2zebra` (or point data_root / $GANLIB_DATA_ROOT "
                             "at a folder holding horse2zebra/trainA ...)")
-    elif "/" in name or Path(name).is_dir():
+    elif looks_like_path(name):
         root = Path(name)
     else:
         raise DataError(f"unknown dataset {name!r}; choose from scenes, horse2zebra or give a folder holding "

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .labs import Lab, ParameterError
-from .settings import DATA_ROOT_ENV
+from .settings import DATA_ROOT_ENV, looks_like_path
 
 LOCK = ".lock"
 STATUS_WORDS = {"ok": "ok", "failed": "FAILED", "interrupted": "INTERRUPTED", "running": "running",
@@ -104,10 +104,6 @@ def status(folder: Path) -> str:
     return state
 
 
-def _looks_like_path(value: str) -> bool:
-    return "/" in value or os.sep in value or value.startswith(("~", "."))
-
-
 def absolute_paths(lab: Lab, params: dict, names: set[str] = frozenset()) -> dict:
     """Parameters that name files or folders, made absolute against the current folder. A value
     of a name-or-path parameter stays a name when it is one of ``names`` (datasets by name) or does
@@ -119,7 +115,7 @@ def absolute_paths(lab: Lab, params: dict, names: set[str] = frozenset()) -> dic
             continue
 
         def absolute(value: str) -> str:
-            if kind == "name or path" and (value in names or not (_looks_like_path(value) or Path(value).exists())):
+            if kind == "name or path" and (value in names or not looks_like_path(value)):
                 return value
             return str(Path(value).expanduser().resolve())
 

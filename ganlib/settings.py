@@ -20,6 +20,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_ROOT_ENV = "GANLIB_DATA_ROOT"
 
 
+def looks_like_path(value: str) -> bool:
+    """A name-or-path value is a path when it has a slash or starts with '.' or '~', or names an
+    existing file or folder; otherwise it is a name (a dataset by name, say)."""
+    return "/" in value or os.sep in value or value.startswith(("~", ".")) or Path(value).exists()
+
+
 def data_root(root: str | os.PathLike | None = None) -> Path:
     """The folder that holds downloaded datasets (``root`` > $GANLIB_DATA_ROOT > <project>/data)."""
     if root is None:

@@ -31,7 +31,7 @@ def is_interactive() -> bool:
     return in_jupyter_kernel() and os.environ.get(HEADLESS_ENV, "") in ("", "0")
 
 
-class FinalLine:
+class NotebookProgress:
     """Progress in a notebook without widgets. Live (``live=True``), one text output redrawn in place
     through an IPython display handle, at most once a second; headless (papermill, nbval), nothing
     while it runs. Either way it ends as one line, so a saved notebook or its HTML shows the bar's
@@ -69,10 +69,10 @@ class FinalLine:
 
 
 def progress(total: int, desc: str = "", initial: int = 0, disable: bool = False):
-    """Progress that suits the frontend: in a notebook a ``FinalLine`` (redrawn in place when live,
+    """Progress that suits the frontend: in a notebook a ``NotebookProgress`` (redrawn in place when live,
     silent headless, one line at the end either way); in a terminal a sparse tqdm bar on stderr."""
     if in_jupyter_kernel():
-        return FinalLine(total, desc, initial, disable, live=is_interactive())
+        return NotebookProgress(total, desc, initial, disable, live=is_interactive())
     # A long interval keeps executed notebooks from filling up with bar redraws.
     return text_tqdm(total=total, desc=desc, initial=initial, file=sys.stderr, ascii=True,
                      mininterval=15, ncols=80, disable=disable)

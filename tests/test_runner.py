@@ -138,9 +138,9 @@ def test_the_html_report_shows_the_parameters_once(tmp_path):
 
 
 def test_headless_progress_is_one_final_line(capsys):
-    from ganlib.ui import FinalLine
+    from ganlib.ui import NotebookProgress
 
-    bar = FinalLine(total=10, desc="dcgan", initial=4)
+    bar = NotebookProgress(total=10, desc="dcgan", initial=4)
     for _ in range(6):
         bar.update(1)
     bar.close()
