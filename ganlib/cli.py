@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--seeds", type=int, default=1, help="runs per grid point: seeds seed, seed+1, ...")
     sweep.add_argument("--workers", type=int, help="LocalCluster worker processes (default: half the cores)")
     sweep.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786")
-    sweep.add_argument("--name", help="the sweep's folder name (default: the swept parameters' names)")
+    sweep.add_argument("--name", help="the sweep's folder name (default: the profile and the swept parameters' names)")
     sweep.add_argument("--out", help="the sweep's folder (default reports/<lab>/sweeps/<name>)")
     sweep.set_defaults(func=cmd_sweep)
 

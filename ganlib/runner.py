@@ -75,7 +75,10 @@ def _execute(lab, params: dict, executed: Path) -> str | None:
     try:
         pm.execute_notebook(str(lab.notebook), str(executed), parameters=params, kernel_name="python3",
                             cwd=str(lab.notebook.parent), progress_bar=False, log_output=False,
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])   # no TCP-encryption notice
+                            # The kernel's own log is not the notebook's output: it holds the TCP-encryption
+                            # notice and, now and then, "KeyboardInterrupt caught in kernel" when jupyter_client
+                            # interrupts the idle kernel before shutting it down. A cell's errors reach papermill.
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except PapermillExecutionError as e:
         return f"{lab.id} notebook failed in cell {e.exec_count}: {e.ename}: {e.evalue}"
     finally:

@@ -140,8 +140,9 @@ def run_sweep(lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, wo
     # given by address, or when -p num_threads is given, each run keeps the profile's or that value.
     threads = None if scheduler or "num_threads" in fixed else local_threads(workers)
     runs = plan(lab_id, profile, fixed, grid, seeds, threads)
-    name = file_name(name or "_".join(grid) or "seeds")
+    name = file_name(name or f"{profile}-{'_'.join(grid) or 'seeds'}")
     folder = Path(out) if out else REPORTS / lab_id / "sweeps" / name
+    check_same_sweep(folder, lab_id, profile, fixed)
     todo = [r for r in runs if not finished(lab_id, profile, r, folder / r.id)]
     skipped = [r.id for r in runs if r not in todo]
     print(f"sweep {folder.name}: {len(runs)} runs, {len(skipped)} already finished -> {folder}", flush=True)
@@ -168,6 +169,16 @@ def run_sweep(lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, wo
                 cluster.close()
     write_sweep_report(folder)
     return SweepOutcome(folder, [r.id for r in todo], skipped, failed)
+
+
+def check_same_sweep(folder: Path, lab_id: str, profile: str, fixed: dict) -> None:
+    """A sweep folder holds one lab, profile and set of fixed values; its grid and seeds may grow."""
+    if not (folder / "sweep.json").exists():
+        return
+    before = json.loads((folder / "sweep.json").read_text())
+    if (before["lab"], before["profile"], before["fixed"]) != (lab_id, profile, json.loads(json.dumps(fixed))):
+        raise ParameterError(f"{folder} holds another sweep ({before['lab']}, profile {before['profile']}, fixed "
+                             f"{before['fixed']}): give this one its own --name")
 
 
 def write_plan(folder: Path, lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, runs: list[Run]):

@@ -123,3 +123,34 @@ def test_a_sweep_survives_a_lost_worker_and_a_stop_and_its_rerun_does_only_what_
     assert f"{len(done)} already finished" in rerun.stdout
     assert {run: (out / run / "run.json").stat().st_mtime_ns for run in done} == finished_before
     assert results(out) == results(local_sweep)   # the same numbers as an uninterrupted sweep
+
+
+def test_a_sweep_folder_refuses_another_sweeps_runs(local_sweep):
+    """Repeating a sweep resumes it; another profile or other fixed values in its folder would mix
+    two experiments, so they are refused before anything runs."""
+    res = subprocess.run([sys.executable, "-m", "ganlib", "sweep", "mnist", "--profile", "smoke",
+                          "--grid", "nz", "[50, 100]", "--out", str(local_sweep)],
+                         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2
+    assert "holds another sweep" in res.stderr and "--name" in res.stderr
+    assert [r["status"] for r in results(local_sweep)] == ["ok"] * 4
+
+
+def test_a_kernel_that_did_not_start_in_time_is_given_one_more_try(monkeypatch):
+    from ganlib import runner, sweep as sweep_module
+
+    calls = []
+
+    def flaky_run_lab(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel didn't respond in 60 seconds")
+    monkeypatch.setattr(runner, "run_lab", flaky_run_lab)
+    assert sweep_module.execute("mnist", "smoke", {}, "out") == {"status": "ok", "error": None}
+    assert len(calls) == 2
+
+    def broken_run_lab(*args, **kwargs):
+        raise RuntimeError("Kernel didn't respond in 60 seconds")
+    monkeypatch.setattr(runner, "run_lab", broken_run_lab)
+    assert sweep_module.execute("mnist", "smoke", {}, "out") == {
+        "status": "failed", "error": "RuntimeError: Kernel didn't respond in 60 seconds"}
