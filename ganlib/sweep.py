@@ -153,7 +153,7 @@ def run_sweep(lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, wo
         try:
             futures = {client.submit(execute, lab_id, profile, r.overrides, str((folder / r.id).resolve()), pure=False): r
                        for r in todo}
-            for future in tqdm(as_completed(futures), total=len(futures), desc=f"sweep {name}", unit="run"):
+            for future in tqdm(as_completed(futures), total=len(futures), desc=f"sweep {folder.name}", unit="run"):
                 run = futures[future]
                 try:
                     result = future.result()

@@ -122,3 +122,19 @@ def test_each_slider_of_the_latent_explorer_changes_the_image():
         slider.value = 2.5                      # as a user drags it: the widget's observer redraws
         assert not torch.equal(explorer.image, before), f"slider z[{k}] did not change the image"
         assert explorer.current_z()[k] == 2.5
+
+
+def test_the_reading_gives_every_score_in_and_out_of_domain_on_smoke_numbers():
+    import json
+    from pathlib import Path
+    from ganlib.inversion import reading
+
+    scores = json.loads((Path(__file__).parent / "golden" / "inversion.json").read_text())["metrics"]["inversion"]
+    text = reading(scores, 4, "mnist10k")
+    for name in ("held-out in-domain", "out-of-domain (mnist10k)", "the cat photo"):
+        assert name in text
+    import re
+    assert len(re.findall(r"SSIM \d", text)) == 3
+    assert len(re.findall(r"error inside the object \d", text)) == 2     # the photo has no mask
+    assert "None" not in text and "nan" not in text
+    assert "not reproduced" in text or "partly" in text or "reproduced" in text

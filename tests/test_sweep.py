@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -111,16 +112,19 @@ def test_a_sweep_survives_a_lost_worker_and_a_stop_and_its_rerun_does_only_what_
     end = time.monotonic() + 300
     while "ok" not in status_of(out).values() and first.poll() is None and time.monotonic() < end:
         time.sleep(0.5)
-    done = {run for run, state in status_of(out).items() if state == "ok"}
-    assert done, "no run finished before the kill"
+    assert "ok" in status_of(out).values(), "no run finished before the kill"
     dask_cluster["workers"][0].kill()            # a machine lost in the middle of the sweep ...
     first.send_signal(signal.SIGINT)             # ... and the sweep stopped (Ctrl-C)
     first.communicate(timeout=120)
+    done = {run for run, state in status_of(out).items() if state == "ok"}
     finished_before = {run: (out / run / "run.json").stat().st_mtime_ns for run in done}
 
     rerun = sweep("--scheduler", dask_cluster["address"], "--out", str(out))
     assert rerun.returncode == 0, rerun.stderr[-3000:]
-    assert f"{len(done)} already finished" in rerun.stdout
+    # The surviving worker may still finish the run it held when the sweep stopped, so the rerun
+    # finds at least the runs finished at the stop, and runs only the others.
+    ran, skipped = map(int, re.search(r"\((\d+) run, (\d+) already finished", rerun.stdout).groups())
+    assert skipped >= len(done) and ran + skipped == 4
     assert {run: (out / run / "run.json").stat().st_mtime_ns for run in done} == finished_before
     assert results(out) == results(local_sweep)   # the same numbers as an uninterrupted sweep
 
