@@ -1,5 +1,6 @@
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,13 @@ from ganlib.settings import data_root
 os.environ.setdefault("GANLIB_HEADLESS", "1")
 
 NBVAL_OUT = Path(os.environ.get("GANLIB_OUT_DIR") or Path(__file__).parent.parent / "build" / "nbval")
+
+
+def free_port() -> int:
+    """A TCP port on localhost that nothing listens on (for a server a test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def nbval_out(lab: str) -> Path:

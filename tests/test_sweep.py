@@ -11,13 +11,13 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 from ganlib.settings import PROJECT_ROOT
 
@@ -64,12 +64,6 @@ def test_a_bad_grid_value_is_one_line_before_any_worker_starts(tmp_path):
     assert res.returncode == 2
     assert res.stderr.strip().splitlines() == ["error: parameter nz must be an integer >= 1, got -1"]
     assert not (tmp_path / "bad").exists()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
