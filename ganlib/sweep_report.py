@@ -57,7 +57,7 @@ def summarize(folder: Path) -> tuple[dict, list[dict]]:
     return sweep, rows
 
 
-def key_metrics(lab_id: str, rows: list[dict], columns: set) -> list[str]:
+def key_metrics(lab_id: str, columns: set) -> list[str]:
     """The metrics the report shows: the lab's ``sweep_metrics`` patterns, or every metric."""
     patterns = get_lab(lab_id).sweep_metrics or ["*"]
     return [c for c in sorted(columns) if any(fnmatch(c, p) for p in patterns)]
@@ -122,7 +122,7 @@ def write_sweep_report(folder: Path) -> Path:
     sweep, rows = summarize(folder)
     write_csv(folder / "summary.csv", rows)
     metric_names = {c for r in rows for c in r} - {"id", "seed", "status", "error", "seconds", *sweep["grid"]}
-    metrics = key_metrics(sweep["lab"], rows, metric_names)
+    metrics = key_metrics(sweep["lab"], metric_names)
     points = grid_points(sweep, rows, metrics)
     figures = folder / "figures"
     figures.mkdir(exist_ok=True)
