@@ -1,8 +1,15 @@
-"""Report 002's conditional GAN configurations and their evaluation.
+"""Report 002's conditional GAN configurations, two better-conditioned variants, and their evaluation.
 
-A configuration is ``type1`` (the condition goes into G and D) or ``type2`` (into G only),
+A report configuration is ``type1`` (the condition goes into G and D) or ``type2`` (into G only),
 with the ``vanilla`` loss (BatchNorm D, several G steps per D step) or ``wgan-gp``
 (InstanceNorm critic without sigmoid, n_critic critic steps per G step, lambda 10).
+
+The variants keep report 002's G and change how D checks the condition:
+
+* ``type1_projection``: a projection discriminator (``nets.ProjectionDiscriminator``) with
+  spectral normalisation and the hinge loss, one D step per G step;
+* ``type1_acgan``: D with an auxiliary multi-label classifier head (``nets.AuxiliaryDiscriminator``,
+  ``losses.AuxiliaryClassifierLoss``) on top of the report's WGAN-GP critic and schedule.
 """
 from __future__ import annotations
 
@@ -11,37 +18,48 @@ import math
 import torch
 
 from . import losses, nets
+from .labs import CGAN_VARIANTS as VARIANTS, REPORT_002_TABLE2
 from .train import sample
 
-CONFIGS = ("type1_vanilla", "type1_wgan-gp", "type2_vanilla", "type2_wgan-gp")
+CONFIGS = (*REPORT_002_TABLE2, *VARIANTS)
 
 
 def parse_config(config: str) -> tuple[bool, str]:
-    """'type1_wgan-gp' -> (condition D too, loss name)."""
+    """'type1_wgan-gp' -> (condition D too, loss name); the variants: 'hinge' and 'wgan-gp'."""
     if config not in CONFIGS:
         raise ValueError(f"unknown configuration {config!r}; choose from {CONFIGS}")
+    if config in VARIANTS:
+        return True, {"type1_projection": "hinge", "type1_acgan": "wgan-gp"}[config]
     kind, loss = config.split("_", 1)
     return kind == "type1", loss
 
 
 def define_cgan(config: str, nz: int = 100, ngf: int = 64, ndf: int = 64, image_size: int = 64,
-                num_classes: int = 24, lambda_gp: float = 10.0):
+                num_classes: int = 24, lambda_gp: float = 10.0, aux_weight: float = 1.0):
     """(netG, netD, loss) of a configuration: report 002's conditional G; D conditional for
-    type 1, plain for type 2; BatchNorm in D for vanilla, InstanceNorm for WGAN-GP."""
+    type 1, plain for type 2; BatchNorm in D for vanilla, InstanceNorm for WGAN-GP; the variants'
+    projection D with the hinge loss, or auxiliary-classifier D with WGAN-GP plus ``aux_weight`` x BCE."""
     cond_d, loss_name = parse_config(config)
     norm = "instance" if loss_name == "wgan-gp" else "batch"
     netG = nets.define_G("cdcgan", nz=nz, ngf=ngf, nc=3, image_size=image_size, num_classes=num_classes)
-    netD = nets.define_D("cdcgan" if cond_d else "dcgan", ndf=ndf, nc=3, image_size=image_size,
-                         norm=norm, num_classes=num_classes)
+    d_name = {"type1_projection": "projection", "type1_acgan": "acgan"}.get(config, "cdcgan" if cond_d else "dcgan")
+    netD = nets.define_D(d_name, ndf=ndf, nc=3, image_size=image_size, norm=norm, num_classes=num_classes)
     loss = losses.define_loss(loss_name, **({"lambda_gp": lambda_gp} if loss_name == "wgan-gp" else {}))
+    if config == "type1_acgan":
+        loss = losses.AuxiliaryClassifierLoss(loss, aux_weight)
     return netG, netD, loss
 
 
 def train_options(config: str, options, wgan_lr: float, wgan_betas: tuple, n_critic: int, g_steps: int):
-    """Report 002's optimisation for a configuration: WGAN-GP trains ``n_critic`` critic steps per G step
-    with its own Adam settings; vanilla ``g_steps`` G steps per D step with ``options``' own."""
-    if parse_config(config)[1] == "wgan-gp":
+    """Report 002's optimisation for a configuration: WGAN-GP (the auxiliary-classifier variant
+    too) trains ``n_critic`` critic steps per G step with its own Adam settings; vanilla ``g_steps``
+    G steps per D step with ``options``' own. The projection variant: one D and one G step, Adam
+    with beta1 = 0 as spectrally normalised hinge GANs are trained (Miyato & Koyama, 2018)."""
+    loss = parse_config(config)[1]
+    if loss == "wgan-gp":
         return options.but(lr=wgan_lr, betas=tuple(wgan_betas), d_steps=n_critic, g_steps=1)
+    if loss == "hinge":
+        return options.but(betas=(0.0, 0.999), d_steps=1, g_steps=1)
     return options.but(d_steps=1, g_steps=g_steps)
 
 
@@ -56,3 +74,39 @@ def evaluate_conditions(netG, evaluator, conditions: torch.Tensor, nz: int, seed
     mean = sum(accs) / len(accs)
     std = math.sqrt(sum((a - mean) ** 2 for a in accs) / (len(accs) - 1)) if len(accs) > 1 else 0.0
     return {"mean": mean, "std": std, "per_seed": accs, "images": first}
+
+
+def accuracy_curve(run, evaluator, conditions: torch.Tensor, g_steps: int) -> tuple[list[int], list[float]]:
+    """The evaluator's accuracy on each fixed-noise snapshot of ``run`` (drawn for ``conditions``),
+    against G updates so far (``g_steps`` per iteration): how fast a configuration learns the condition."""
+    its = sorted(run.snapshots)
+    return [it * g_steps for it in its], [evaluator.accuracy(run.snapshots[it], conditions) for it in its]
+
+
+def budget_or_design(report_design: float, variants: dict, report_level: float, curves: dict) -> str:
+    """The reading that splits the gap to the report: ``report_design`` is the report's design
+    (Type 1 WGAN-GP) on this run's budget, ``variants`` {config: accuracy} the better-conditioned ones
+    on the same budget, ``report_level`` the report's own result (its design on its budget)."""
+    from .report import verdict
+
+    best = max(variants, key=variants.get)
+    gap, gain = report_level - report_design, variants[best] - report_design
+    text = (f"**Budget or design?** On this budget the report's design (Type 1 WGAN-GP) reaches {report_design:.1%} "
+            f"on test.json, where the report's own training reached {report_level:.1%}; the best variant, "
+            f"{best}, reaches {variants[best]:.1%} with the same G and the same number of epochs. ")
+    steps, accs = curves[best]
+    passed = next((s for s, a in zip(steps, accs) if a >= report_level), None)
+    if gap <= 0:
+        finding = "the report's design already reaches the report's level on this budget: no gap to split"
+    elif variants[best] >= report_level:
+        finding = (f"checking the condition in D closes the whole gap of {100 * gap:.1f} points: on this budget the "
+                   "conditioning design, not the training time, held the report's models back")
+    elif gain > 0:
+        finding = (f"checking the condition in D closes {gain / gap:.0%} of the {100 * gap:.1f}-point gap; the rest is "
+                   "what this budget lacks")
+    else:
+        finding = f"the variants do no better than the report's design: the {100 * gap:.1f}-point gap is the budget's"
+    text += verdict(finding) + "."
+    if passed is not None:
+        text += " " + verdict(f"Its fixed-noise snapshots first pass the report's level after {passed} G updates.")
+    return text

@@ -3,8 +3,9 @@ r"""GAN losses, one small unit each.
 Every loss takes the discriminator's raw outputs (logits for the vanilla loss, scores
 otherwise) and gives
 
-* ``discriminator(real_out, fake_out)``: the loss D minimises,
-* ``generator(fake_out)``: the loss G minimises,
+* ``discriminator(real_out, fake_out, condition)``: the loss D minimises,
+* ``generator(fake_out, condition)``: the loss G minimises (``condition``, the batch's multi-hot
+  labels, matters only to a loss that checks it: the auxiliary classifier's),
 * ``penalty(netD, real, fake)``: an extra D term (zero except for WGAN-GP),
 * ``score(out)``: what the logs call D(x) and D(G(z)) (a probability where there is one).
 """
@@ -29,11 +30,11 @@ class VanillaLoss:
 
     name = "vanilla"
 
-    def discriminator(self, real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
+    def discriminator(self, real_out: torch.Tensor, fake_out: torch.Tensor, condition=None) -> torch.Tensor:
         return (F.binary_cross_entropy_with_logits(real_out, torch.ones_like(real_out))
                 + F.binary_cross_entropy_with_logits(fake_out, torch.zeros_like(fake_out)))
 
-    def generator(self, fake_out: torch.Tensor) -> torch.Tensor:
+    def generator(self, fake_out: torch.Tensor, condition=None) -> torch.Tensor:
         return F.binary_cross_entropy_with_logits(fake_out, torch.ones_like(fake_out))
 
     def penalty(self, netD: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -55,10 +56,10 @@ class LeastSquaresLoss(VanillaLoss):
 
     name = "lsgan"
 
-    def discriminator(self, real_out, fake_out):
+    def discriminator(self, real_out, fake_out, condition=None):
         return 0.5 * ((real_out - 1) ** 2).mean() + 0.5 * (fake_out ** 2).mean()
 
-    def generator(self, fake_out):
+    def generator(self, fake_out, condition=None):
         return 0.5 * ((fake_out - 1) ** 2).mean()
 
     def score(self, out):
@@ -82,10 +83,10 @@ class WGANGPLoss(VanillaLoss):
     def __init__(self, lambda_gp: float = 10.0):
         self.lambda_gp = lambda_gp
 
-    def discriminator(self, real_out, fake_out):
+    def discriminator(self, real_out, fake_out, condition=None):
         return fake_out.mean() - real_out.mean()
 
-    def generator(self, fake_out):
+    def generator(self, fake_out, condition=None):
         return -fake_out.mean()
 
     def penalty(self, netD, real, fake):
@@ -93,6 +94,60 @@ class WGANGPLoss(VanillaLoss):
 
     def score(self, out):
         return out
+
+
+class HingeLoss(VanillaLoss):
+    r"""The hinge loss of projection-discriminator cGANs (Lim & Ye, 2017; Miyato & Koyama, 2018):
+
+    $$L_D = \mathbb{E}_x[\max(0, 1 - D(x))] + \mathbb{E}_z[\max(0, 1 + D(G(z)))]$$
+    $$L_G = -\mathbb{E}_z[D(G(z))]$$
+
+    D stops pushing a sample once it is past its margin, so a spectrally normalised D keeps
+    giving G gradients. ``score`` is the sigmoid of D's output, for the logs' D(x) and D(G(z)).
+    """
+
+    name = "hinge"
+
+    def discriminator(self, real_out, fake_out, condition=None):
+        return F.relu(1 - real_out).mean() + F.relu(1 + fake_out).mean()
+
+    def generator(self, fake_out, condition=None):
+        return -fake_out.mean()
+
+
+class AuxiliaryClassifierLoss:
+    r"""An adversarial loss plus an auxiliary multi-label classifier (AC-GAN, Odena et al., 2017, with
+    one sigmoid per label as i-CLEVR's conditions have several).
+
+    D outputs $[a, c_1 .. c_K]$: an adversarial output $a$ and one logit per label. With the batch's
+    condition $y \in \{0, 1\}^K$ and $\mathrm{BCE}$ the mean binary cross-entropy on logits:
+
+    $$L_D = L^{adv}_D(a(x), a(G(z, y))) + w\,\mathrm{BCE}(c(x), y)$$
+    $$L_G = L^{adv}_G(a(G(z, y))) + w\,\mathrm{BCE}(c(G(z, y)), y)$$
+
+    D learns the labels on real images only; G is rewarded when D reads the requested labels in
+    its fakes. The adversarial part (vanilla or WGAN-GP) sees only $a$, its penalty included.
+    """
+
+    def __init__(self, adversarial, weight: float = 1.0):
+        self.adversarial, self.weight = adversarial, weight
+        self.name = f"{adversarial.name}+aux"
+
+    def classification(self, out: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        """The weighted multi-label BCE of the label logits ``out[:, 1:]`` against ``condition``."""
+        return self.weight * F.binary_cross_entropy_with_logits(out[:, 1:], condition.float())
+
+    def discriminator(self, real_out, fake_out, condition):
+        return self.adversarial.discriminator(real_out[:, 0], fake_out[:, 0]) + self.classification(real_out, condition)
+
+    def generator(self, fake_out, condition):
+        return self.adversarial.generator(fake_out[:, 0]) + self.classification(fake_out, condition)
+
+    def penalty(self, netD, real, fake):
+        return self.adversarial.penalty(lambda x: netD(x)[:, 0], real, fake)
+
+    def score(self, out):
+        return self.adversarial.score(out[:, 0])
 
 
 def gradient_penalty(netD: nn.Module, real: torch.Tensor, fake: torch.Tensor,
@@ -148,11 +203,11 @@ class CycleGANLoss:
                                 + F.mse_loss(fake_out, torch.zeros_like(fake_out)))
 
 
-LOSSES = {"vanilla": VanillaLoss, "lsgan": LeastSquaresLoss, "wgan-gp": WGANGPLoss}
+LOSSES = {"vanilla": VanillaLoss, "lsgan": LeastSquaresLoss, "wgan-gp": WGANGPLoss, "hinge": HingeLoss}
 
 
 def define_loss(name: str, **kwargs):
-    """A loss by name: 'vanilla', 'lsgan' or 'wgan-gp'."""
+    """A loss by name: 'vanilla', 'lsgan', 'wgan-gp' or 'hinge'."""
     if name not in LOSSES:
         raise ValueError(f"unknown loss {name!r}; choose from {sorted(LOSSES)}")
     return LOSSES[name](**kwargs)

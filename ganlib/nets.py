@@ -25,6 +25,8 @@ IMAGE_SIZES = (28, 32, 64)
 def weights_init(m: nn.Module) -> None:
     """The DCGAN paper's initialisation: conv weights ~ N(0, 0.02), BatchNorm ~ N(1, 0.02)."""
     classname = m.__class__.__name__
+    if nn.utils.parametrize.is_parametrized(m):      # spectral norm: the layer keeps PyTorch's own init
+        return
     if "Conv" in classname:
         nn.init.normal_(m.weight, 0.0, 0.02)
     elif "BatchNorm" in classname and m.weight is not None:
@@ -190,6 +192,56 @@ class ConditionalDiscriminator(nn.Module):
         return self.main(torch.cat([x, plane], 1))
 
 
+class ProjectionDiscriminator(nn.Module):
+    r"""A projection discriminator (Miyato & Koyama, 2018) for multi-label conditions: (image,
+    condition) -> one score per image (N,). On the DCGAN D's body, with spectral normalisation on
+    every layer and no other normalisation:
+
+    $$D(x, y) = \psi(\phi(x)) + \sum_{k:\,y_k = 1} \langle e_k, \phi(x) 
+angle$$
+
+    $\phi(x)$ is the body's last feature map summed over positions, $\psi$ a linear layer and $e_k$
+    a learned embedding of label $k$ (column $k$ of ``embed``, so the sum is ``embed(y)``). The
+    condition is checked against the image's features by an inner product, where report 002's D
+    has to learn what a 4th input channel means.
+    """
+
+    def __init__(self, ndf: int = 64, nc: int = 3, image_size: int = 64, num_classes: int = 24):
+        super().__init__()
+        sn = nn.utils.parametrizations.spectral_norm
+        body = DCGANDiscriminator(ndf, nc, image_size, norm="none").main[:-1]    # (ndf*k) x 4 x 4
+        self.body = nn.Sequential(*(sn(m) if isinstance(m, nn.Conv2d) else m for m in body))
+        channels = [m for m in body if isinstance(m, nn.Conv2d)][-1].out_channels
+        self.num_classes = num_classes
+        self.psi = sn(nn.Linear(channels, 1))
+        self.embed = sn(nn.Linear(num_classes, channels, bias=False))
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """phi(x): (N, channels)."""
+        return self.body(x).sum((2, 3))
+
+    def forward(self, x: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        h = self.features(x)
+        return self.psi(h).view(-1) + (self.embed(condition.float()) * h).sum(1)
+
+
+class AuxiliaryDiscriminator(nn.Module):
+    """An AC-GAN discriminator: image -> [adversarial output, one logit per label] (N, 1 + num_classes).
+    The DCGAN D's body with two heads of the same shape, the adversarial one and a multi-label
+    classifier (see ``losses.AuxiliaryClassifierLoss``); the condition is not an input."""
+
+    def __init__(self, ndf: int = 64, nc: int = 3, image_size: int = 64, num_classes: int = 24, norm: str = "batch"):
+        super().__init__()
+        main = DCGANDiscriminator(ndf, nc, image_size, norm).main
+        self.body, self.adversarial = main[:-1], main[-1]                     # (ndf*k) x 4 x 4 -> 1 x 1 x 1
+        last = self.adversarial
+        self.classifier = nn.Conv2d(last.in_channels, num_classes, last.kernel_size, last.stride, last.padding)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.body(x)
+        return torch.cat([self.adversarial(h).flatten(1), self.classifier(h).flatten(1)], 1)
+
+
 class SmallGenerator(nn.Module):
     """Report 003's G: z (64) -> Linear -> 64 x 4 x 4 -> three stride-2 transposed convs with
     LeakyReLU(0.2) -> 5x5 conv -> tanh: 3 x 32 x 32. No BatchNorm, so one image at a time
@@ -330,12 +382,13 @@ class PatchDiscriminator(nn.Module):
 
 def is_conditional(net: nn.Module) -> bool:
     """Whether a network takes a condition as its second input."""
-    return isinstance(net, (ConditionalGenerator, ConditionalDiscriminator))
+    return isinstance(net, (ConditionalGenerator, ConditionalDiscriminator, ProjectionDiscriminator))
 
 
 GENERATORS = {"dcgan": DCGANGenerator, "mlp": MLPGenerator, "cdcgan": ConditionalGenerator, "small": SmallGenerator,
               "resnet": ResnetGenerator, "unet": UnetGenerator}
 DISCRIMINATORS = {"dcgan": DCGANDiscriminator, "mlp": MLPDiscriminator, "cdcgan": ConditionalDiscriminator,
+                  "projection": ProjectionDiscriminator, "acgan": AuxiliaryDiscriminator,
                   "small": SmallDiscriminator, "patch": PatchDiscriminator}
 
 
@@ -373,8 +426,9 @@ def define_G(name: str, nz: int = 100, ngf: int = 64, nc: int = 3, image_size: i
 
 def define_D(name: str, ndf: int = 64, nc: int = 3, image_size: int = 64, norm: str = "batch",
              num_classes: int = 24) -> nn.Module:
-    """Build a discriminator by name ('dcgan', 'mlp', 'cdcgan', 'small', or the PatchGAN 'patch')
-    with the tutorial's weight init; ``norm`` ('batch', 'instance', 'none') applies to the DCGAN ones."""
+    """Build a discriminator by name ('dcgan', 'mlp', 'cdcgan', 'projection', 'acgan', 'small', or the
+    PatchGAN 'patch') with the tutorial's weight init; ``norm`` ('batch', 'instance', 'none') applies to
+    the DCGAN ones (the projection D has spectral normalisation instead)."""
     if name == "patch":
         if image_size < 32:
             raise ValueError(f"the patch discriminator reads images of 32 px or more, not {image_size}")
@@ -386,6 +440,10 @@ def define_D(name: str, ndf: int = 64, nc: int = 3, image_size: int = 64, norm: 
     elif name == "cdcgan":
         net = ConditionalDiscriminator(ndf=ndf, nc=nc, image_size=image_size, num_classes=num_classes,
                                        norm=norm)
+    elif name == "projection":
+        net = ProjectionDiscriminator(ndf=ndf, nc=nc, image_size=image_size, num_classes=num_classes)
+    elif name == "acgan":
+        net = AuxiliaryDiscriminator(ndf=ndf, nc=nc, image_size=image_size, num_classes=num_classes, norm=norm)
     elif name == "small":
         if image_size != 32:
             raise ValueError(f"the 'small' discriminator reads 32 x 32 images, not {image_size}")

@@ -169,7 +169,7 @@ class GANSteps:
                 out_real = self.D(real, c).float()
                 fake = self.G(self.noise(real.size(0)), c)
                 out_fake = self.D(fake.detach(), c).float()
-            errD = (self.loss.discriminator(out_real, out_fake)
+            errD = (self.loss.discriminator(out_real, out_fake, c)
                     + self.loss.penalty(penalty_D, real, fake.detach().float()))
             errD.backward()
             self.optD.step()
@@ -186,7 +186,7 @@ class GANSteps:
                     if step > 0:
                         fake = self.G(self.noise(fake.size(0)), c)
                     out_fake = self.D(fake, c).float()
-                errG = self.loss.generator(out_fake)
+                errG = self.loss.generator(out_fake, c)
                 errG.backward()
                 self.optG.step()
         return errG, out_fake

@@ -93,6 +93,22 @@ def _panels_over_iterations(histories: dict, curves: tuple, line: float, smooth:
     return fig
 
 
+def accuracy_curves(curves: dict, lines: dict | None = None, xlabel: str = "G steps"):
+    """Accuracy over training, one line per named (steps, accuracies) curve; ``lines``: labelled
+    horizontal references (the report's numbers, chance)."""
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    for name, (steps, accs) in curves.items():
+        ax.plot(steps, accs, marker="o", ms=3, label=name)
+    for k, (label, y) in enumerate((lines or {}).items()):
+        ax.axhline(y, color="gray", lw=0.8, ls=(":", "--", "-.")[k % 3], label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("accuracy")
+    ax.legend(fontsize=7)
+    ax.set_title("Accuracy on test.json during training (fixed noise)")
+    fig.tight_layout()
+    return fig
+
+
 def d_output_curves(histories: dict, smooth: int = 1):
     """D(x) and D(G(z)) (after the D step) over iterations, one panel per history; 0.5 marked."""
     return _panels_over_iterations(histories, (("D_x", "D(x)"), ("D_G_z1", "D(G(z))")), 0.5, smooth)

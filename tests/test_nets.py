@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from ganlib import nets
 from ganlib.nets import IMAGE_SIZES, define_D, define_G
 
 
@@ -51,3 +52,40 @@ def test_report_003_networks_make_and_read_32_px_images():
     assert netD(fake).shape == (4,)
     with pytest.raises(ValueError, match="32 x 32"):
         define_G("small", nz=64, image_size=64)
+
+
+def test_the_projection_discriminator_adds_the_labels_embeddings_projected_on_the_features():
+    """D(x, y) = psi(phi(x)) + sum over the present labels k of <e_k, phi(x)>, computed directly."""
+    torch.manual_seed(0)
+    netD = nets.define_D("projection", ndf=8, nc=3, image_size=32, num_classes=24)
+    x = torch.randn(3, 3, 32, 32)
+    y = torch.zeros(3, 24)
+    y[0, [1, 5]] = 1                                  # two objects
+    y[1, 7] = 1                                       # one
+    netD.eval()                                       # no power-iteration step between the two readings
+    with torch.no_grad():
+        out = netD(x, y)
+        phi = netD.features(x)                        # (3, 32): ndf*4 channels summed over positions
+        E = netD.embed.weight                         # (32, 24): column k is e_k
+        direct = torch.stack([netD.psi(phi[i]).squeeze() + sum(E[:, k] @ phi[i] for k in range(24) if y[i, k])
+                              for i in range(3)])
+    assert out.shape == (3,) and phi.shape == (3, 32)
+    assert torch.allclose(out, direct, atol=1e-5)
+    assert torch.allclose(out[2], netD.psi(phi[2]).squeeze())   # no label: psi alone
+    assert nets.is_conditional(netD)
+
+
+def test_spectral_norm_keeps_each_layer_of_the_projection_discriminator_1_lipschitz():
+    netD = nets.define_D("projection", ndf=8, nc=3, image_size=32)
+    for _ in range(20):                               # power iterations run in training mode
+        netD(torch.randn(2, 3, 32, 32), torch.zeros(2, 24))
+    netD.eval()
+    for layer in [m for m in netD.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]:
+        weight = layer.weight.flatten(1)
+        assert float(torch.linalg.matrix_norm(weight.detach(), ord=2)) == pytest.approx(1.0, abs=0.05)
+
+
+def test_the_auxiliary_discriminator_outputs_an_adversarial_score_and_one_logit_per_label():
+    netD = nets.define_D("acgan", ndf=8, nc=3, image_size=32, norm="instance", num_classes=24)
+    assert netD(torch.randn(5, 3, 32, 32)).shape == (5, 25)
+    assert not nets.is_conditional(netD)              # the condition is what it predicts, not an input

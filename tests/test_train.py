@@ -82,7 +82,8 @@ def test_conditional_runs_with_several_d_or_g_steps_resume_bitwise(tmp_path):
 
     scenes = load_scenes(image_size=32, max_images=48)
     fixed = scenes.labels[:8]
-    for config, steps in (("type1_wgan-gp", dict(d_steps=2)), ("type2_vanilla", dict(g_steps=2))):
+    for config, steps in (("type1_wgan-gp", dict(d_steps=2)), ("type2_vanilla", dict(g_steps=2)),
+                          ("type1_projection", {}), ("type1_acgan", dict(d_steps=2))):
         def run(**kw):
             seed_everything(0, num_threads=2)
             netG, netD, loss = define_cgan(config, nz=8, ngf=4, ndf=4, image_size=32)
