@@ -1,0 +1,57 @@
+"""The cgan lab's configurations and the helpers that read their results."""
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from ganlib import conditional, labs
+from ganlib.nets import is_conditional
+
+
+class FirstLabelJudge:
+    """A stand-in evaluator: the share of images whose mean value matches the first condition bit."""
+
+    def accuracy(self, images, conditions):
+        return float(((images.float().mean((1, 2, 3)) > 127) == conditions[:, 0].bool()).float().mean())
+
+
+def test_every_configuration_builds_and_the_variants_check_the_condition_in_d():
+    for config in conditional.CONFIGS:
+        netG, netD, loss = conditional.define_cgan(config, nz=8, ngf=4, ndf=4, image_size=32)
+        z, y = torch.randn(2, 8, 1, 1), torch.zeros(2, 24)
+        fake = netG(z, y)
+        out = netD(fake, y) if is_conditional(netD) else netD(fake)
+        assert fake.shape == (2, 3, 32, 32)
+        assert out.shape == ((2, 25) if config == "type1_acgan" else (2,)), config
+    assert conditional.parse_config("type1_projection") == (True, "hinge")
+    with pytest.raises(ValueError, match="unknown configuration 'type3_vanilla'"):
+        conditional.parse_config("type3_vanilla")
+
+
+def test_accuracy_curve_scores_each_snapshot_against_g_updates():
+    conditions = torch.tensor([[1.0] + [0.0] * 23, [0.0] * 24])
+    white, black = torch.full((2, 3, 4, 4), 255, dtype=torch.uint8), torch.zeros(2, 3, 4, 4, dtype=torch.uint8)
+    half = torch.cat([white[:1], white[:1]])                       # right for the first condition only
+    run = SimpleNamespace(snapshots={0: black, 100: half, 200: torch.cat([white[:1], black[:1]])})
+    steps, accs = conditional.accuracy_curve(run, FirstLabelJudge(), conditions, g_steps=4)
+    assert steps == [0, 400, 800]
+    assert accs == [0.5, 0.5, 1.0]
+
+
+def test_the_reading_splits_the_gap_to_the_report_into_budget_and_design():
+    def reading(variant, spread=0.02, curve=([0, 500, 1000], [0.1, 0.5, 0.4])):
+        test = {"type1_wgan-gp": {"mean": 0.20, "std": spread}, "type1_acgan": {"mean": variant, "std": spread}}
+        return conditional.budget_or_design(test, 0.64, {"type1_acgan": curve})
+
+    closes = reading(0.70, curve=([0, 500, 1000], [0.1, 0.5, 0.7]))
+    assert "closes the whole gap of 44.0 points" in closes and "first pass the report's level after 1000" in closes
+    part = reading(0.42)
+    assert "closes 50% of the 44.0-point gap" in part and "peak at 50.0% after 500 of 1000 G updates" in part
+    assert "cannot be put on the conditioning design" in reading(0.42, spread=0.12)
+    assert "the 44.0-point gap is the budget's" in reading(0.10)
+
+
+def test_public_results_are_reference_rows_marked_as_other_peoples():
+    rows = labs.public_iclevr_rows()
+    assert len(rows) == len(labs.PUBLIC_ICLEVR_RESULTS) == 4
+    assert all(name.startswith("others:") and set(row) == {"published test"} for name, row in rows.items())
