@@ -244,7 +244,8 @@ CGAN = Lab(
         "eval_seeds": Param(int, "noise seeds per accuracy (mean and spread)", min=1, max=100, default=5),
         **_run(),
     },
-    key_figures=["grid_type1_wgan-gp", "early_training", "grid_type1_vanilla", "grid_type2_vanilla"],
+    key_figures=["grid_type1_wgan-gp", "accuracy_curves", "grid_type1_acgan", "early_training",
+                 "grid_type1_vanilla", "grid_type2_vanilla"],
     sweep_metrics=["configs.*.accuracy_test.mean", "configs.*.accuracy_new_test.mean"],
     report_numbers={
         "002, Table 2, Type 2 vanilla": f"test.json {report_002('type2_vanilla', 'test')}",
