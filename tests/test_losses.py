@@ -35,6 +35,7 @@ def test_gradient_penalty_matches_direct_autograd():
     torch.manual_seed(0)
     netD = nn.Sequential(nn.Flatten(), nn.Linear(12, 8), nn.Tanh(), nn.Linear(8, 1))
     real, fake = torch.randn(4, 3, 2, 2), torch.randn(4, 3, 2, 2)
+    eps = torch.rand(4)
     got = gradient_penalty(netD, real, fake, eps=eps)
     want = 0.0
     for k in range(4):  # one sample at a time, no batching tricks
@@ -85,6 +86,7 @@ def test_auxiliary_classifier_loss_by_hand():
 def test_the_auxiliary_loss_penalises_only_the_adversarial_output():
     netD = nn.Sequential(nn.Flatten(), nn.Linear(12, 3))
     real, fake = torch.randn(4, 3, 2, 2), torch.randn(4, 3, 2, 2)
+    eps = torch.rand(4)
     torch.manual_seed(1)
     got = AuxiliaryClassifierLoss(WGANGPLoss(lambda_gp=10.0)).penalty(netD, real, fake)
     torch.manual_seed(1)
