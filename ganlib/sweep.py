@@ -24,7 +24,10 @@ from .labs import ParameterError, get_lab, parse_value, resolve_params
 from .report import file_name
 from .sweep_report import write_sweep_report
 
-KERNEL_RACE = "Kernel didn't respond"    # jupyter_client's time-out when many kernels start at once
+# How a kernel start that raced with another one's fails: jupyter_client's time-out, or a kernel that
+# died because the port it was handed was taken meanwhile (jupyter/jupyter_client#154, papermill#511).
+KERNEL_RACE = ("Kernel didn't respond", "Kernel died before replying to kernel_info")
+KERNEL_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -80,17 +83,17 @@ def finished(lab_id: str, profile: str, run: Run, folder: Path) -> bool:
 
 def execute(lab_id: str, profile: str, overrides: dict, out: str) -> dict:
     """One run, on a Dask worker: ``run_lab`` into ``out``. Returns its status and error line; a
-    kernel that did not start in time (parallel kernel starts race) is given one more try."""
+    kernel whose start lost a race with another kernel's is started again (``KERNEL_TRIES`` in all)."""
     from .runner import NotebookFailed, run_lab
 
-    for attempt in (1, 2):
+    for attempt in range(1, KERNEL_TRIES + 1):
         try:
             run_lab(lab_id, profile, overrides, out, verbose=False)
             return {"status": "ok", "error": None}
         except NotebookFailed as e:
             return {"status": "failed", "error": str(e)}
         except Exception as e:      # noqa: BLE001  the sweep goes on; the error is recorded
-            if KERNEL_RACE in str(e) and attempt == 1:
+            if any(race in str(e) for race in KERNEL_RACE) and attempt < KERNEL_TRIES:
                 continue
             return {"status": "failed", "error": f"{type(e).__name__}: {e}".splitlines()[0]}
 
