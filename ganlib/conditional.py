@@ -22,6 +22,8 @@ from .labs import CGAN_VARIANTS as VARIANTS, REPORT_002_TABLE2
 from .train import sample
 
 CONFIGS = (*REPORT_002_TABLE2, *VARIANTS)
+# variant -> (its D by name, its adversarial loss); both check the condition in D
+VARIANT_PARTS = {"type1_projection": ("projection", "hinge"), "type1_acgan": ("acgan", "wgan-gp")}
 
 
 def parse_config(config: str) -> tuple[bool, str]:
@@ -29,7 +31,7 @@ def parse_config(config: str) -> tuple[bool, str]:
     if config not in CONFIGS:
         raise ValueError(f"unknown configuration {config!r}; choose from {CONFIGS}")
     if config in VARIANTS:
-        return True, {"type1_projection": "hinge", "type1_acgan": "wgan-gp"}[config]
+        return True, VARIANT_PARTS[config][1]
     kind, loss = config.split("_", 1)
     return kind == "type1", loss
 
@@ -42,7 +44,7 @@ def define_cgan(config: str, nz: int = 100, ngf: int = 64, ndf: int = 64, image_
     cond_d, loss_name = parse_config(config)
     norm = "instance" if loss_name == "wgan-gp" else "batch"
     netG = nets.define_G("cdcgan", nz=nz, ngf=ngf, nc=3, image_size=image_size, num_classes=num_classes)
-    d_name = {"type1_projection": "projection", "type1_acgan": "acgan"}.get(config, "cdcgan" if cond_d else "dcgan")
+    d_name = VARIANT_PARTS[config][0] if config in VARIANTS else "cdcgan" if cond_d else "dcgan"
     netD = nets.define_D(d_name, ndf=ndf, nc=3, image_size=image_size, norm=norm, num_classes=num_classes)
     loss = losses.define_loss(loss_name, **({"lambda_gp": lambda_gp} if loss_name == "wgan-gp" else {}))
     if config == "type1_acgan":

@@ -197,8 +197,7 @@ class ProjectionDiscriminator(nn.Module):
     condition) -> one score per image (N,). On the DCGAN D's body, with spectral normalisation on
     every layer and no other normalisation:
 
-    $$D(x, y) = \psi(\phi(x)) + \sum_{k:\,y_k = 1} \langle e_k, \phi(x) 
-angle$$
+    $$D(x, y) = \psi(\phi(x)) + \sum_{k:\,y_k = 1} \langle e_k, \phi(x) \rangle$$
 
     $\phi(x)$ is the body's last feature map summed over positions, $\psi$ a linear layer and $e_k$
     a learned embedding of label $k$ (column $k$ of ``embed``, so the sum is ``embed(y)``). The
