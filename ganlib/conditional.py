@@ -19,6 +19,7 @@ import torch
 
 from . import losses, nets
 from .labs import CGAN_VARIANTS as VARIANTS, REPORT_002_TABLE2
+from .report import verdict
 from .train import sample
 
 CONFIGS = (*REPORT_002_TABLE2, *VARIANTS)
@@ -90,8 +91,6 @@ def budget_or_design(test: dict, report_level: float, curves: dict) -> str:
     test.json result ({'mean', 'std'}); the report's design is Type 1 WGAN-GP on this run's budget,
     the variants are the better-conditioned ones on the same budget; ``report_level`` is the report's
     own result (its design on its budget); ``curves`` the accuracy curves (G steps, accuracies)."""
-    from .report import verdict
-
     design = test["type1_wgan-gp"]
     best = max((c for c in test if c in VARIANTS), key=lambda c: test[c]["mean"])
     gap, gain = report_level - design["mean"], test[best]["mean"] - design["mean"]
