@@ -1,4 +1,4 @@
-"""Command line: ``python -m ganlib {labs,run,sweep,reports,index,judge,data} ...``."""
+"""Command line: ``python -m ganlib {labs,run,sweep,reports,index,claims,judge,data} ...``."""
 from __future__ import annotations
 
 import argparse
@@ -110,6 +110,17 @@ def cmd_data_list(args) -> None:
         print(f"{row['name']:<12} {state:<16} {row['folder']}\n{'':<12} {row['source']}; {row['licence']}")
 
 
+def cmd_claims(args) -> None:
+    from .claims import DOC, doc_page
+    from .settings import PROJECT_ROOT
+
+    if args.write:
+        (PROJECT_ROOT / DOC).write_text(doc_page() + "\n", encoding="utf-8")
+        print(f"wrote {DOC}")
+    else:
+        print(doc_page())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ganlib", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -147,6 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     reports.set_defaults(func=cmd_reports)
 
     sub.add_parser("index", help="write reports/index.html from existing reports").set_defaults(func=cmd_index)
+
+    claims = sub.add_parser("claims", help="the table of the reports' claims, their measures and margins")
+    claims.add_argument("--write", action="store_true", help="write it to docs/claims.md")
+    claims.set_defaults(func=cmd_claims)
 
     judge = sub.add_parser("judge", help="train a judge: `judge train mnist|iclevr`")
     judge.add_argument("action", choices=["train"])

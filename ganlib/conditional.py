@@ -19,7 +19,6 @@ import torch
 
 from . import losses, nets
 from .labs import CGAN_VARIANTS as VARIANTS, REPORT_002_TABLE2
-from .report import verdict
 from .train import sample
 
 CONFIGS = (*REPORT_002_TABLE2, *VARIANTS)
@@ -85,37 +84,3 @@ def accuracy_curve(run, evaluator, conditions: torch.Tensor, g_steps: int) -> tu
     its = sorted(run.snapshots)
     return [it * g_steps for it in its], [evaluator.accuracy(run.snapshots[it], conditions) for it in its]
 
-
-def budget_or_design(test: dict, report_level: float, curves: dict) -> str:
-    """The reading that splits the gap to the report. ``test`` holds each trained configuration's
-    test.json result ({'mean', 'std'}); the report's design is Type 1 WGAN-GP on this run's budget,
-    the variants are the better-conditioned ones on the same budget; ``report_level`` is the report's
-    own result (its design on its budget); ``curves`` the accuracy curves (G steps, accuracies)."""
-    design = test["type1_wgan-gp"]
-    best = max((c for c in test if c in VARIANTS), key=lambda c: test[c]["mean"])
-    gap, gain = report_level - design["mean"], test[best]["mean"] - design["mean"]
-    noise = 2 * max(design["std"], test[best]["std"])
-    text = (f"**Budget or design?** On this budget the report's design (Type 1 WGAN-GP) reaches {design['mean']:.1%} "
-            f"on test.json, where the report's own training reached {report_level:.1%}; the best variant, "
-            f"{best}, reaches {test[best]['mean']:.1%} with the same G and the same number of epochs. ")
-    if gap <= 0:
-        finding = "The report's design already reaches the report's level on this budget: there is no gap to split"
-    elif abs(gain) <= noise:
-        finding = (f"The variants are within two seed spreads ({noise:.1%}) of the report's design: on this budget "
-                   f"the {100 * gap:.1f}-point gap cannot be put on the conditioning design")
-    elif test[best]["mean"] >= report_level:
-        finding = (f"Checking the condition in D closes the whole gap of {100 * gap:.1f} points: on this budget the "
-                   "conditioning design, not the training time, held the report's models back")
-    elif gain > 0:
-        finding = (f"Checking the condition in D closes {gain / gap:.0%} of the {100 * gap:.1f}-point gap; the rest is "
-                   "what this budget lacks (or what the design of the variants still lacks)")
-    else:
-        finding = f"The variants do worse than the report's design: the {100 * gap:.1f}-point gap is the budget's"
-    text += verdict(finding) + "."
-    steps, accs = curves[best]
-    top = max(range(len(accs)), key=accs.__getitem__)
-    passed = next((s for s, a in zip(steps, accs) if a >= report_level), None)
-    text += " " + verdict(f"Its fixed-noise snapshots first pass the report's level after {passed} G updates." if passed
-                          is not None else f"Its fixed-noise snapshots peak at {accs[top]:.1%} after {steps[top]} of "
-                          f"{steps[-1]} G updates, below the report's level.")
-    return text

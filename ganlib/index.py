@@ -24,7 +24,7 @@ td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}
 th{background:#f3f3f3}
 table.claims td:nth-child(1){width:30%}table.claims td:nth-child(2){width:35%}
 td.reproduced{background:#e5f5e0}td.partly{background:#fff7d6}td.not-reproduced{background:#fde0dd}
-td.inconclusive,td.not-measured{background:#eee}
+td.inconclusive,td.not-measured{background:#eee}td.not-learnt{background:#e3e8f8}
 .figures{display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start}
 .figures figure{margin:0;max-width:calc(50% - 4px)}
 .figures img{max-width:100%;height:auto;border:1px solid #ddd}
@@ -104,8 +104,10 @@ def write_index(root: Path) -> Path:
     parts = ["<!doctype html><meta charset='utf-8'><meta name='viewport' content='width=device-width'>",
              f"<title>GAN Labs reports</title><style>{STYLE}</style>", "<h1>GAN Labs reports</h1>",
              "<p>Each lab set against the report it reproduces: what the report found, what the run measured, "
-             "and whether that reproduces it. A verdict compares numbers with a margin for noise; "
-             "'inconclusive' means the difference is within it.</p>"]
+             "and whether that reproduces it. A finding is read only when the models it needs have learned "
+             "('not learnt' otherwise), and two numbers differ only beyond twice their spread across training seeds "
+             "('inconclusive' inside it): <a href='../docs/claims.md'>every claim's measure, learned-check and "
+             "margin</a>.</p>"]
     for lab in LABS.values():
         parts.append(f"<h2>{lab.id}: {html.escape(lab.title)}</h2>")
         lab_dir = root / lab.id

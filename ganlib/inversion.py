@@ -224,22 +224,17 @@ def load_cat(path: str | Path | None, folder: Path) -> torch.Tensor:
     return load_target(path, 32)
 
 
-def reading(scores: dict, n_scores: int, out_of_domain: str) -> str:
-    """The lab's reading (Markdown) of ``scores`` ({'in_domain', 'out_of_domain', 'cat': reconstruction
-    scores}): what each number means, and the comparison with report 003 as ``claims`` judges it."""
-    from .claims import CLAIMS
-    from .report import verdict
+def generator_scores(netG: nn.Module, nz: int, name: str, train_images: torch.Tensor, seed: int,
+                     n: int = 1000) -> dict | None:
+    """Did G learn its rendered domain? ``metrics.sample_scores`` of ``n`` samples against held-out
+    scenes of the same kind (rendered with ``seed + 1``, like the inversion targets), by the scene
+    judge. None for a dataset of files, which has no judge."""
+    from . import judges, metrics
+    from .datasets import SCENE_SETS, load_images
+    from .train import sample
 
-    def line(name, s):
-        obj = f", error inside the object {s['object_mse']:.4f}" if "object_mse" in s else ""
-        return f"{name}: PSNR {s['psnr']:.2f} dB, SSIM {s['ssim']:.3f}{obj}"
-
-    finding = CLAIMS["inversion"][0].judge({"inversion": scores})
-    return (f"**Reading.** Over {n_scores} images each, {line('held-out in-domain', scores['in_domain'])}; "
-            f"{line(f'out-of-domain ({out_of_domain})', scores['out_of_domain'])}; "
-            f"{line('the cat photo', scores['cat'])}. Report 003 saw by eye that the fitted z reproduces an "
-            f"in-domain image and not an unrelated photo: {verdict(finding.verdict + ', ' + finding.reason)}.\n\n"
-            "PSNR counts every pixel, so a large flat background fitted well lifts it; SSIM (1: the same structure, "
-            "0: none in common) follows edges and texture; the error inside the object is the mean squared error "
-            "over the object's pixels alone, in [-1, 1] units (0.01 is a close fit, 0.1 a visible difference, "
-            "0.5 and more another image).")
+    if name not in SCENE_SETS:
+        return None
+    heldout = load_images(name, None, 32, n, seed=seed + 1).images
+    judge = judges.load_iclevr_evaluator().net
+    return metrics.sample_scores(judge, sample(netG, n, nz, seed=seed + 1), heldout, train_images[:n])

@@ -174,7 +174,8 @@ MNIST = Lab(
         **_run(log_every=50),
     },
     key_figures=["study1_d_outputs", "study2_samples", "study1_samples", "study2_d_histograms"],
-    sweep_metrics=["runs.*.frechet_distance", "runs.*.D_distance_from_half", "runs.*.judge_confidence"],
+    sweep_metrics=["runs.*.frechet_distance", "runs.*.D_distance_from_half", "runs.*.judge_confidence",
+                   "runs.*.hist_overlap"],
     report_numbers={
         "001, nz=100, last logged iteration [24/25][466/469]": "Loss_D 0.3576, Loss_G 2.6457, D(x) 0.8461, D(G(z)) 0.1500 / 0.1014",
         "001, nz=200, last logged iteration [24/25][468/469]": "Loss_D 0.8812, Loss_G 2.1087, D(x) 0.7713, D(G(z)) 0.4149 / 0.1552",
@@ -246,7 +247,7 @@ CGAN = Lab(
     },
     key_figures=["grid_type1_wgan-gp", "accuracy_curves", "grid_type1_acgan", "early_training",
                  "grid_type1_vanilla", "grid_type2_vanilla"],
-    sweep_metrics=["configs.*.accuracy_test.mean", "configs.*.accuracy_new_test.mean"],
+    sweep_metrics=["configs.*.accuracy_test.mean", "configs.*.accuracy_new_test.mean", "configs.*.early_diversity"],
     report_numbers={
         "002, Table 2, Type 2 vanilla": f"test.json {report_002('type2_vanilla', 'test')}",
         **{f"002, Table 2, Type 1 {c[6:].replace('wgan-gp', 'WGAN-GP')}":
@@ -276,7 +277,7 @@ DCGAN = Lab(
         **_run(),
     },
     key_figures=["final_samples", "d_accuracy", "datasets", "losses"],
-    sweep_metrics=["datasets.*.frechet_distance", "datasets.*.d_accuracy_final"],
+    sweep_metrics=["datasets.*.frechet_distance", "datasets.*.frechet_floor", "datasets.*.d_accuracy_final"],
     report_numbers={
         "000, reading": "cats (varied) gave silhouettes without detail, cars (uniform stock photos) worked; D can "
                         "reach > 99% accuracy and break training; no metric given",
@@ -363,7 +364,7 @@ CYCLEGAN = Lab(
         **_run(seed=0, log_every=250, snapshot_every=None),
     },
     key_figures=["translations_A2B", "panel_resnet", "translations_B2A", "panel_unet", "loss_terms", "g_vs_d"],
-    sweep_metrics=["configs.*.*.domain_rate", "configs.*.*.ssim"],
+    sweep_metrics=["configs.*.*.domain_rate", "configs.*.*.ssim", "configs.*.*.frechet_distance"],
     report_numbers={
         "004, setting": "ResNet G (9 blocks) and PatchGAN D, InstanceNorm; MSE adversarial, L1 cycle x10, identity x5; "
                         "Adam D 2e-4, G 1e-4; 30 epochs at 256 px (128 px with augmentation); U-Net 10 epochs",

@@ -102,6 +102,42 @@ def pixel_diversity(images_uint8: torch.Tensor) -> float:
     return float(torch.cdist(x, x, p=1).sum() / (n * (n - 1) * x.size(1)))
 
 
+def sample_scores(judge: nn.Module, samples: torch.Tensor, heldout: torch.Tensor, reference: torch.Tensor) -> dict:
+    """A generator's uint8 ``samples`` against real images it never trained on (``heldout``): their
+    FD, its floor (real ``reference`` images against the same held-out ones: what a perfect generator
+    would score with this many samples), and the pixel diversity of the samples and of real images."""
+    return {"frechet_distance": frechet_distance(judge, heldout, samples),
+            "frechet_floor": frechet_distance(judge, heldout, reference),
+            "sample_diversity": pixel_diversity(samples), "real_diversity": pixel_diversity(heldout)}
+
+
+def d_dominance(history: dict, iters_per_epoch: int, threshold: float = 0.99, window: int = 25) -> dict:
+    """How far D overpowered G (report 000's failure). D's accuracy at an iteration is the mean of its
+    accuracy on the real and on the fake batch. Returns the share of the last epoch's iterations
+    above ``threshold``; ``from``, the iteration from which D's accuracy averaged over ``window``
+    iterations first held above it (None: never); and G's mean loss over the epoch from there
+    (``g_loss_then``) and over the last epoch (``g_loss_last``): a G still improving brings its loss down."""
+    acc = [(a + b) / 2 for a, b in zip(history["acc_real"], history["acc_fake"])]
+    loss_g, last = history["Loss_G"], acc[-iters_per_epoch:]
+    mean = lambda values: sum(values) / len(values)
+    start = next((k for k in range(len(acc) - window + 1) if mean(acc[k:k + window]) > threshold), None)
+    return {"share_last_epoch": sum(a > threshold for a in last) / len(last),
+            "from": None if start is None else history["iter"][start],
+            "g_loss_then": None if start is None else mean(loss_g[start:start + iters_per_epoch]),
+            "g_loss_last": mean(loss_g[-iters_per_epoch:])}
+
+
+def dark_share(images_uint8: torch.Tensor, level: float = 0.1) -> torch.Tensor:
+    """Per image, the share of pixels darker than ``level`` in every channel (near black)."""
+    return (images_uint8.float() / 255 < level).all(dim=1).flatten(1).float().mean(1)
+
+
+def dark_excess(outputs_uint8: torch.Tensor, inputs_uint8: torch.Tensor, level: float = 0.1) -> float:
+    """How much near-black area a translation adds to its input, averaged over the images (0: none):
+    a generator that punches dark holes into its outputs scores high, one that keeps the scene 0."""
+    return float((dark_share(outputs_uint8, level) - dark_share(inputs_uint8, level)).clamp(min=0).mean())
+
+
 def d_distance_from_half(d_real: float, d_fake: float) -> float:
     """How far D is from the equilibrium where it cannot tell real from fake (both outputs 1/2):
 

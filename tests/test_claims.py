@@ -1,51 +1,194 @@
-"""The comparison with the original reports: a verdict only where the numbers carry it."""
+"""The comparison with the original reports: first did it learn, then a verdict only beyond the seed spread."""
 import json
 from pathlib import Path
 
 import pytest
 
-from ganlib import claims
+from ganlib import claims, readings
 from ganlib.claims import VERDICTS, Finding, findings, html_table
+from ganlib.settings import PROJECT_ROOT
+from ganlib.verdicts import SEED_SPREAD
 
 GOLDEN = Path(__file__).parent / "golden"
 
 
-def mnist_runs(d100: tuple, d200: tuple) -> dict:
-    run = lambda d_x, d_g_z, fd: {"D_x": d_x, "D_G_z": d_g_z, "frechet_distance": fd}
-    return {"runs": {"dcgan_nz100": run(*d100, 20.0), "dcgan_nz200": run(*d200, 25.0),
-                     "mlp_nz100": run(0.55, 0.45, 400.0), "dcgan_ls_nz100": run(0.6, 0.4, 21.0)}}
+def verdict_of(lab: str, claim_id: str, metrics: dict) -> str:
+    return next(f for c, f in findings(lab, metrics) if c.id == claim_id).verdict
 
 
-def verdict_of(lab: str, claim: int, metrics: dict) -> str:
-    return findings(lab, metrics)[claim][1].verdict
+# ---- mnist ----
+
+def digits(fd=20.0, d=(0.6, 0.4), overlap=0.3, coverage=0.99, confidence=0.8) -> dict:
+    d_x, d_g_z = d
+    return {"frechet_distance": fd, "class_coverage": coverage, "judge_confidence": confidence, "D_x": d_x,
+            "D_G_z": d_g_z, "D_distance_from_half": abs(d_x - 0.5) + abs(d_g_z - 0.5), "hist_overlap": overlap}
 
 
-def test_the_latent_size_claim_follows_the_distance_of_d_from_one_half():
-    assert verdict_of("mnist", 0, mnist_runs((0.70, 0.30), (0.55, 0.45))) == "reproduced"
-    assert verdict_of("mnist", 0, mnist_runs((0.55, 0.45), (0.70, 0.30))) == "not reproduced"
-    assert verdict_of("mnist", 0, mnist_runs((0.60, 0.40), (0.605, 0.40))) == "inconclusive"
+def mnist(**runs) -> dict:
+    base = {"dcgan_nz100": digits(), "dcgan_nz200": digits(), "mlp_nz100": digits(fd=470.0, overlap=0.6),
+            "dcgan_ls_nz100": digits(fd=22.0, overlap=0.35)}
+    return {"frechet_floor": 6.0, "runs": {**base, **runs}}
 
 
-def test_cgan_accuracy_near_chance_is_not_a_reproduction_and_overlapping_spreads_are_inconclusive():
-    def cgan(wgan: float, vanilla: float, std: float = 0.02) -> dict:
-        acc = lambda m: {"accuracy_test": {"mean": m, "std": std}, "early_diversity": 0.01}
-        return {"evaluator": "scene judge", "chance_accuracy_test": 0.104,
-                "configs": {"type1_wgan-gp": acc(wgan), "type1_vanilla": acc(vanilla)}}
-
-    assert verdict_of("cgan", 0, cgan(0.11, 0.10)) == "not reproduced"        # near chance
-    assert verdict_of("cgan", 0, cgan(0.30, 0.10)) == "partly"                # learns, below 64%
-    assert verdict_of("cgan", 0, cgan(0.65, 0.10)) == "reproduced"
-    assert verdict_of("cgan", 2, cgan(0.11, 0.10)) == "inconclusive"          # WGAN-GP above vanilla?
-    assert verdict_of("cgan", 2, cgan(0.30, 0.10)) == "reproduced"
-    assert verdict_of("cgan", 2, cgan(0.10, 0.30)) == "not reproduced"
+def test_the_latent_size_claim_follows_the_distance_of_d_from_one_half_beyond_the_seed_spread():
+    assert verdict_of("mnist", "latent_size", mnist(dcgan_nz100=digits(d=(0.8, 0.2)), dcgan_nz200=digits(d=(0.55, 0.45)))) \
+        == "reproduced"
+    assert verdict_of("mnist", "latent_size", mnist(dcgan_nz100=digits(d=(0.55, 0.45)), dcgan_nz200=digits(d=(0.8, 0.2)))) \
+        == "not reproduced"
+    inside = SEED_SPREAD["d_outputs"].margin() / 2     # half the margin apart
+    assert verdict_of("mnist", "latent_size", mnist(dcgan_nz200=digits(d=(0.6 + inside / 2, 0.4 - inside / 2)))) \
+        == "inconclusive"
 
 
-def test_inversion_must_beat_both_the_digits_and_the_photo():
+def test_a_generator_far_from_its_floor_is_not_learnt_and_its_comparisons_are_not_read():
+    far = digits(fd=6.0 * 25)                               # 25x the floor: blobs, not digits
+    metrics = mnist(dcgan_nz100=digits(d=(0.9, 0.1)), dcgan_nz200=far)
+    finding = findings("mnist", metrics)[0][1]
+    assert finding.verdict == "not learnt"
+    assert "DCGAN nz=200" in finding.reason and "25.0x" in finding.reason
+
+
+def test_the_mlp_failing_while_the_dcgan_learns_is_the_reports_finding():
+    assert verdict_of("mnist", "mlp_blurry", mnist()) == "reproduced"
+    assert verdict_of("mnist", "mlp_blurry", mnist(dcgan_nz100=digits(fd=400.0))) == "not learnt"
+    assert verdict_of("mnist", "mlp_blurry", mnist(mlp_nz100=digits(fd=21.0))) == "not reproduced"
+
+
+def test_the_histogram_claim_reads_the_overlap_not_the_gap_of_the_means():
+    # the MLP's D has the larger mean gap D(x) - D(G(z)), but its histograms overlap less than the DCGAN's
+    metrics = mnist(mlp_nz100=digits(fd=470.0, d=(0.9, 0.1), overlap=0.30),
+                    dcgan_nz100=digits(d=(0.6, 0.4), overlap=0.64))
+    assert verdict_of("mnist", "histograms", metrics) == "not reproduced"
+    assert verdict_of("mnist", "histograms", mnist(mlp_nz100=digits(fd=470.0, overlap=0.62),
+                                                   dcgan_nz100=digits(overlap=0.2))) == "reproduced"
+
+
+# ---- dcgan ----
+
+def scene_set(ratio: float, floor: float = 10.0, diversity: float = 0.05, d_above=None) -> dict:
+    return {"frechet_distance": ratio * floor, "frechet_floor": floor, "sample_diversity": diversity,
+            "real_diversity": 0.05, "d_accuracy_final": 0.999 if d_above else 0.9,
+            "dominance": {"share_last_epoch": 1.0 if d_above else 0.0, "from": 300 if d_above else None,
+                          "g_loss_then": d_above[0] if d_above else None, "g_loss_last": d_above[1] if d_above else 2.0}}
+
+
+def dcgan(uniform: dict, varied: dict) -> dict:
+    return {"datasets": {"scenes_one": uniform, "scenes_many": varied}}
+
+
+def test_a_dcgan_at_25x_its_floor_is_not_learnt_and_the_uniform_vs_varied_claim_is_not_read():
+    assert verdict_of("dcgan", "varied_harder", dcgan(scene_set(25.0), scene_set(7.0))) == "not learnt"
+    assert verdict_of("dcgan", "d_overpowers", dcgan(scene_set(25.0), scene_set(7.0, d_above=(3.0, 6.0)))) == "not learnt"
+
+
+def test_the_uniform_set_learning_and_the_varied_failing_reproduces_report_000():
+    assert verdict_of("dcgan", "varied_harder", dcgan(scene_set(2.0), scene_set(9.0))) == "reproduced"
+    assert verdict_of("dcgan", "varied_harder", dcgan(scene_set(9.0), scene_set(2.0))) == "not reproduced"
+    # a collapsed generator near its floor is not learnt either
+    assert verdict_of("dcgan", "varied_harder", dcgan(scene_set(2.0, diversity=0.01), scene_set(9.0))) == "not learnt"
+
+
+def test_d_overpowering_g_needs_g_to_stall_while_d_holds_above_99_percent():
+    stalled = dcgan(scene_set(2.0), scene_set(9.0, d_above=(3.0, 6.0)))
+    assert verdict_of("dcgan", "d_overpowers", stalled) == "reproduced"
+    learns_anyway = dcgan(scene_set(2.0, d_above=(6.0, 3.0)), scene_set(9.0))
+    assert verdict_of("dcgan", "d_overpowers", learns_anyway) == "partly"
+
+
+# ---- cgan ----
+
+def cgan(accuracies: dict, chance: float = 0.104, final_diversity: float = 0.05) -> dict:
+    config = lambda acc: {"accuracy_test": {"mean": acc, "std": 0.01}, "early_diversity": 0.05,
+                          "final_diversity": final_diversity}
+    return {"evaluator": "scene judge", "chance_accuracy_test": chance, "real_diversity": 0.06,
+            "configs": {name: config(acc) for name, acc in accuracies.items()}}
+
+
+def test_a_comparison_with_a_model_at_chance_is_not_learnt():
+    at_chance = cgan({"type1_wgan-gp": 0.22, "type1_vanilla": 0.106})
+    assert verdict_of("cgan", "wgan_above_vanilla", at_chance) == "not learnt"
+    assert verdict_of("cgan", "vanilla_level", at_chance) == "not learnt"
+    assert verdict_of("cgan", "wgan_level", at_chance) == "partly"          # learns, below 64%
+    assert verdict_of("cgan", "wgan_level", cgan({"type1_wgan-gp": 0.65})) == "reproduced"
+
+
+def test_a_difference_inside_the_seed_spread_is_inconclusive():
+    close = 0.40 + SEED_SPREAD["accuracy"].margin() / 2
+    assert verdict_of("cgan", "wgan_above_vanilla", cgan({"type1_wgan-gp": close, "type1_vanilla": 0.40})) == "inconclusive"
+    assert verdict_of("cgan", "wgan_above_vanilla", cgan({"type1_wgan-gp": 0.60, "type1_vanilla": 0.40})) == "reproduced"
+
+
+def test_type2_failing_beside_a_type1_that_learns_reproduces_the_report():
+    assert verdict_of("cgan", "type2_fails", cgan({"type1_vanilla": 0.45, "type2_vanilla": 0.10})) == "reproduced"
+    assert verdict_of("cgan", "type2_fails", cgan({"type1_vanilla": 0.106, "type2_vanilla": 0.10})) == "not learnt"
+
+
+def test_a_conditional_generator_whose_samples_collapsed_is_not_learnt():
+    assert verdict_of("cgan", "wgan_level", cgan({"type1_wgan-gp": 0.40}, final_diversity=0.01)) == "not learnt"
+
+
+# ---- cyclegan ----
+
+def translation(domain_rate: float, ssim: float, diversity: float = 0.2, change: float = 0.1, dark: float = 0.0,
+                fd: float = 100.0) -> dict:
+    return {"domain_rate": domain_rate, "ssim": ssim, "psnr": 20.0, "diversity": diversity, "change": change,
+            "dark_excess": dark, "frechet_distance": fd}
+
+
+def cyclegan(resnet: dict, unet: dict | None = None, aug: dict | None = None, paired: bool = True) -> dict:
+    identity = translation(0.0, 0.81, diversity=0.2, change=0.0, fd=400.0)
+    config = lambda s: {"A2B": s, "B2A": s}
+    return {"paired": paired, "identity_baseline": {"A2B": identity, "B2A": identity},
+            "configs": {"resnet": config(resnet), "unet": config(unet or translation(0.1, 0.8, change=0.02)),
+                        "resnet_aug": config(aug or translation(0.95, 0.7))}}
+
+
+def test_a_collapsed_translator_judged_in_the_target_domain_is_not_learnt():
+    collapsed = translation(0.88, 0.59, diversity=0.02)      # the same striped blob for every input
+    finding = findings("cyclegan", cyclegan(collapsed))[0][1]
+    assert finding.verdict == "not learnt" and "as diverse as the inputs" in finding.reason
+    assert verdict_of("cyclegan", "unet_keeps", cyclegan(collapsed)) == "not learnt"
+
+
+def test_a_translation_is_read_against_the_true_translation_and_the_untranslated_input():
+    assert verdict_of("cyclegan", "a2b", cyclegan(translation(0.9, 0.9))) == "reproduced"
+    assert verdict_of("cyclegan", "a2b", cyclegan(translation(0.9, 0.6))) == "partly"   # striped, but not the scene
+    assert verdict_of("cyclegan", "a2b", cyclegan(translation(0.3, 0.9))) == "not reproduced"
+
+
+def test_dark_holes_make_augmentation_not_learnt():
+    holes = translation(1.0, 0.5, dark=0.2)
+    assert verdict_of("cyclegan", "augmentation", cyclegan(translation(0.9, 0.8), aug=holes)) == "not learnt"
+    assert verdict_of("cyclegan", "augmentation", cyclegan(translation(0.9, 0.8), aug=translation(0.95, 0.6))) \
+        == "reproduced"
+
+
+def test_a_unet_that_barely_changes_its_input_but_degrades_it_is_only_partly_the_reports_finding():
+    resnet = translation(0.9, 0.8, change=0.1, fd=150.0)
+    assert verdict_of("cyclegan", "unet_keeps", cyclegan(resnet, unet=translation(0.1, 0.8, change=0.02, fd=400.0))) \
+        == "reproduced"
+    assert verdict_of("cyclegan", "unet_keeps", cyclegan(resnet, unet=translation(0.1, 0.8, change=0.02, fd=600.0))) \
+        == "partly"
+    assert verdict_of("cyclegan", "unet_keeps", cyclegan(resnet, unet=translation(0.8, 0.8, change=0.09))) \
+        == "not reproduced"
+
+
+# ---- inversion ----
+
+def test_inversion_must_beat_both_the_digits_and_the_photo_with_a_generator_that_learned():
     score = lambda psnr, ssim: {"psnr": psnr, "ssim": ssim}
-    fit = lambda cat: {"inversion": {"in_domain": score(22.0, 0.5), "out_of_domain": score(12.0, 0.3), "cat": cat}}
-    assert verdict_of("inversion", 0, fit(score(16.0, 0.07))) == "reproduced"
-    assert verdict_of("inversion", 0, fit(score(21.0, 0.45))) == "partly"
+    generator = {"frechet_distance": 20.0, "frechet_floor": 10.0, "sample_diversity": 0.05, "real_diversity": 0.06}
 
+    def fit(cat, g=generator):
+        return {"generator": g, "inversion": {"in_domain": score(22.0, 0.5), "out_of_domain": score(12.0, 0.3), "cat": cat}}
+
+    assert verdict_of("inversion", "in_vs_out", fit(score(16.0, 0.07))) == "reproduced"
+    assert verdict_of("inversion", "in_vs_out", fit(score(21.8, 0.49))) == "partly"
+    assert verdict_of("inversion", "in_vs_out", fit(score(16.0, 0.07), {**generator, "frechet_distance": 250.0})) \
+        == "not learnt"
+
+
+# ---- every lab ----
 
 def test_a_claim_whose_numbers_the_run_lacks_is_not_measured():
     finding = findings("cgan", {"configs": {}})[0][1]
@@ -61,3 +204,19 @@ def test_every_claim_reads_the_smoke_run_without_placeholders(lab):
         assert not any(word in finding.measured for word in ("None", "nan", "{")), finding.measured
     page = html_table(lab, metrics)
     assert page.count("<tr>") == len(claims.CLAIMS[lab]) + 1
+    text = readings.reading(lab, metrics)
+    assert all(f.verdict in text for _, f in findings(lab, metrics)), "the reading gives every finding's verdict"
+
+
+def test_the_claims_page_in_docs_is_current():
+    assert (PROJECT_ROOT / claims.DOC).read_text() == claims.doc_page() + "\n", \
+        "docs/claims.md is stale: python -m ganlib claims --write"
+
+
+def test_a_dataset_name_from_the_user_lands_in_the_reading_as_text_not_html():
+    name = "<img src=x onerror=alert(1)>[link](javascript:alert(1))"
+    metrics = dcgan(scene_set(2.0), scene_set(9.0))
+    metrics["datasets"] = {f"{name} {k}": {**s, "source": f"folder {name}"} for k, s in enumerate(metrics["datasets"].values())}
+    text = readings.reading("dcgan", metrics)
+    assert "<img" not in text and "](javascript" not in text
+    assert "&lt;img src=x onerror=alert\\(1\\)&gt;" in text

@@ -38,19 +38,6 @@ def test_accuracy_curve_scores_each_snapshot_against_g_updates():
     assert accs == [0.5, 0.5, 1.0]
 
 
-def test_the_reading_splits_the_gap_to_the_report_into_budget_and_design():
-    def reading(variant, spread=0.02, curve=([0, 500, 1000], [0.1, 0.5, 0.4])):
-        test = {"type1_wgan-gp": {"mean": 0.20, "std": spread}, "type1_acgan": {"mean": variant, "std": spread}}
-        return conditional.budget_or_design(test, 0.64, {"type1_acgan": curve})
-
-    closes = reading(0.70, curve=([0, 500, 1000], [0.1, 0.5, 0.7]))
-    assert "closes the whole gap of 44.0 points" in closes and "first pass the report's level after 1000" in closes
-    part = reading(0.42)
-    assert "closes 50% of the 44.0-point gap" in part and "peak at 50.0% after 500 of 1000 G updates" in part
-    assert "cannot be put on the conditioning design" in reading(0.42, spread=0.12)
-    assert "the 44.0-point gap is the budget's" in reading(0.10)
-
-
 def test_public_results_are_reference_rows_marked_as_other_peoples():
     rows = labs.public_iclevr_rows()
     assert len(rows) == len(labs.PUBLIC_ICLEVR_RESULTS) == 4

@@ -1,0 +1,179 @@
+"""The words a comparison with an original report may end in, and the rules behind them.
+
+A ``Finding`` is what one claim of a report became in one run: the measured numbers as text, a
+verdict and its reason. Two rules come before any comparison:
+
+* **Did it learn?** A claim that needs a model to have learned asks first (``Learnt``): a
+  generator within a few times the real-vs-real floor of its Frechet distance and not collapsed,
+  a conditional generator above chance, a translator whose outputs still differ from each other.
+  Where it did not, the verdict is "not learnt": the run says nothing about the report's
+  comparison, which is neither reproduced nor contradicted by a model that never trained.
+* **Beyond the seed spread.** Two single runs differ only when their numbers lie further apart
+  than twice the spread measured across training seeds (``SEED_SPREAD``, each entry naming the
+  committed sweep it comes from); closer than that, the verdict is "inconclusive".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+VERDICTS = ("reproduced", "partly", "not reproduced", "inconclusive", "not learnt", "not measured")
+
+MEANING = {
+    "reproduced": "the run shows what the report found, measured the report's way or the closest way to it",
+    "partly": "one part of the finding shows, or it shows more weakly than the report's words",
+    "not reproduced": "the models learned, and the run shows something else than the report found",
+    "inconclusive": "the models learned, but the difference lies inside twice the spread across training seeds",
+    "not learnt": "a model the claim needs did not learn at this budget: the run cannot test the claim",
+    "not measured": "the run did not compute the numbers the claim needs (another profile or dataset)",
+}
+
+
+@dataclass
+class Finding:
+    measured: str
+    verdict: str
+    reason: str
+
+    def __post_init__(self):
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict {self.verdict!r} is not one of {VERDICTS}")
+
+
+@dataclass
+class Claim:
+    id: str              # short name, e.g. "latent_size"
+    report: str          # which report, e.g. "001"; "lab" for the lab's own addition
+    found: str           # what that report found, in a sentence
+    measure: str         # how the run measures it
+    learned: str         # what must have learned first
+    margin: str          # which seed spread separates a difference from noise
+    check: Callable[[dict], Finding]
+
+    def judge(self, metrics: dict) -> Finding:
+        try:
+            return self.check(metrics)
+        except (KeyError, TypeError, ZeroDivisionError, AttributeError):
+            return Finding("-", "not measured", "this run did not compute the numbers this needs")
+
+
+def get(metrics: dict, *keys):
+    for key in keys:
+        metrics = metrics[key]
+    if metrics is None:
+        raise KeyError(keys[-1])
+    return metrics
+
+
+@dataclass(frozen=True)
+class Learnt:
+    """Whether one model learned what a claim needs, and the numbers that say so."""
+    name: str
+    ok: bool
+    numbers: str
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.numbers}"
+
+
+def not_learnt(measured: str, *checks: Learnt) -> Finding | None:
+    """The "not learnt" finding when any of ``checks`` failed, else None."""
+    failed = [c for c in checks if not c.ok]
+    if not failed:
+        return None
+    return Finding(measured, "not learnt", "not learnt at this budget: " + "; ".join(map(str, failed)))
+
+
+# ---- did it learn? Thresholds, each chosen by looking at samples on both sides of it ----
+
+# FD within this many times the real-vs-real floor, in the digit judge's feature space: the cpu
+# DCGANs draw clear digits at 2.5-8x, the MLP GAN's blurred strokes sit at 80x.
+DIGITS_FD_RATIO = 10.0
+# The same in the scene judge's feature space: the 32 px DCGANs' samples are coloured blobs with no
+# object at 7-25x; rendered objects with their shapes show below 3x.
+SCENES_FD_RATIO = 3.0
+# Collapse: samples (or translations of different inputs) whose mean pairwise distance is under half
+# that of real images (of the inputs) are mostly one image.
+DIVERSITY_MIN = 0.5
+CLASS_COVERAGE_MIN = 0.8        # digits: entropy of the judged classes over log 10; 0.8 ~ 6 of 10 digits
+DARK_EXCESS_MAX = 0.05          # a translation that blackens 5% of the image more than its input has holes
+
+
+def generator_learnt(name: str, fd: float, floor: float, ratio: float, diversity: float | None = None,
+                     real_diversity: float | None = None) -> Learnt:
+    """An unconditional generator learned its data: FD within ``ratio`` x the floor, and (when
+    given) samples at least half as diverse as real images."""
+    times = fd / floor
+    numbers = f"FD {fd:.1f} = {times:.1f}x its real-vs-real floor {floor:.1f} (learnt: <= {ratio:g}x)"
+    ok = times <= ratio
+    if diversity is not None and real_diversity:
+        share = diversity / real_diversity
+        numbers += f", sample diversity {share:.0%} of the real images' (learnt: >= {DIVERSITY_MIN:.0%})"
+        ok = ok and share >= DIVERSITY_MIN
+    return Learnt(name, ok, numbers)
+
+
+def digits_learnt(name: str, run: dict, floor: float) -> Learnt:
+    base = generator_learnt(name, run["frechet_distance"], floor, DIGITS_FD_RATIO)
+    coverage = run["class_coverage"]
+    return Learnt(name, base.ok and coverage >= CLASS_COVERAGE_MIN,
+                  f"{base.numbers}, class coverage {coverage:.2f} (learnt: >= {CLASS_COVERAGE_MIN})")
+
+
+def condition_learnt(name: str, accuracy: float, chance: float, diversity: float | None = None,
+                     real_diversity: float | None = None) -> Learnt:
+    """A conditional generator learned the condition: accuracy above chance by two seed spreads,
+    and its final samples not collapsed."""
+    bar = chance + 2 * SEED_SPREAD["accuracy"].value
+    numbers = f"{accuracy:.1%} on test.json (learnt: > {bar:.1%}, chance + two seed spreads)"
+    ok = accuracy > bar
+    if diversity is not None and real_diversity:
+        share = diversity / real_diversity
+        numbers += f", final diversity {share:.0%} of real scenes'"
+        ok = ok and share >= DIVERSITY_MIN
+    return Learnt(name, ok, numbers)
+
+
+def translator_learnt(name: str, scores: dict, inputs: dict) -> Learnt:
+    """A CycleGAN generator learned a mapping: translations of different inputs differ from each
+    other (at least half as much as the inputs do) and it adds no dark holes."""
+    share = scores["diversity"] / inputs["diversity"]
+    dark = scores["dark_excess"]
+    return Learnt(name, share >= DIVERSITY_MIN and dark <= DARK_EXCESS_MAX,
+                  f"outputs {share:.0%} as diverse as the inputs (learnt: >= {DIVERSITY_MIN:.0%}), "
+                  f"{dark:.1%} of the image newly near-black (learnt: <= {DARK_EXCESS_MAX:.0%})")
+
+
+# ---- margins: twice the spread across training seeds ----
+
+@dataclass(frozen=True)
+class Spread:
+    value: float
+    relative: bool      # a share of the number itself (FD), or in the number's own units
+    source: str         # the committed sweep it was measured by, and how
+
+    def margin(self, reference: float = 1.0) -> float:
+        """Twice the spread, in the number's units (``reference``: the number a relative spread scales)."""
+        return 2 * self.value * (abs(reference) if self.relative else 1.0)
+
+
+SEED_SPREAD = {
+    "fd_digits": Spread(0.32, True, "mnist sweep nz (cpu, 3 seeds): std / mean of the DCGANs' FD, largest over nz"),
+    "fd_scenes": Spread(0.15, True, "dcgan sweep cpu-seeds (4 seeds): std / mean of FD over floor, largest set"),
+    "fd_domains": Spread(0.15, True, "cyclegan sweep cpu-seeds (4 seeds): std / mean of FD to the target"),
+    "d_outputs": Spread(0.03, False, "mnist sweep nz (cpu, 3 seeds): std of |D(x)-1/2|+|D(G(z))-1/2|"),
+    "overlap": Spread(0.05, False, "mnist sweep cpu-seeds (4 seeds): std of the real/fake histogram overlap"),
+    "accuracy": Spread(0.03, False, "cgan sweep cpu-seeds (4 seeds): std of test.json accuracy, largest config"),
+    "diversity": Spread(0.3, True, "cgan sweep cpu-seeds (4 seeds): std / mean of early diversity"),
+    "psnr": Spread(0.5, False, "inversion and cyclegan sweeps cpu-seeds (4 seeds): std of PSNR (dB)"),
+    "ssim": Spread(0.03, False, "inversion and cyclegan sweeps cpu-seeds (4 seeds): std of SSIM"),
+    "domain_rate": Spread(0.05, False, "cyclegan sweep cpu-seeds (4 seeds): std of the domain rate"),
+}
+
+
+def differ(a: float, b: float, kind: str) -> int:
+    """+1 when ``a`` is above ``b`` by more than twice the seed spread of ``kind``, -1 when below,
+    0 when inside it."""
+    spread = SEED_SPREAD[kind]
+    margin = spread.margin(max(abs(a), abs(b)))
+    return 1 if a - b > margin else -1 if b - a > margin else 0
