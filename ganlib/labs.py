@@ -314,7 +314,7 @@ INVERSION = Lab(
         "sweep_coordinate": Param(int, "latent coordinate swept in the figures", min=0, default=0),
         **_run(snapshot_every=1000, checkpoint_every=1000),
     },
-    key_figures=["inversion_fit", "inversion_cat", "milestones", "interpolation", "untrained"],
+    key_figures=["milestones", "inversion_fit", "inversion_cat", "interpolation", "untrained"],
     sweep_metrics=["inversion.*.psnr", "inversion.*.ssim", "inversion.*.object_mse"],
     report_numbers={
         "003, setting": "G Linear(64, 1024) + 3 transposed convs + 5x5 conv; D 3 convs + BN, dropout; Adam D 1e-5, "

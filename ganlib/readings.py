@@ -8,7 +8,8 @@ escaped before it lands in the Markdown.
 from __future__ import annotations
 
 from .claims import findings, who
-from .report import escape_markdown as esc, verdict
+from .escape import markdown as esc
+from .report import verdict
 from .verdicts import DARK_EXCESS_MAX
 
 

@@ -109,16 +109,6 @@ class Report:
         return options.but(name=run, checkpoint=self.checkpoint(run), on_snapshot=viz.LivePanel(run).update)
 
 
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
-
-
-def escape_markdown(text: str) -> str:
-    """Text from a user (a dataset name, a folder) as literal Markdown: HTML escaped, so that no tag
-    runs, and Markdown's punctuation backslashed, so that no link or emphasis forms."""
-    import html
-    return MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
-
-
 def verdict(text: str) -> str:
     """Mark the part of a reading that follows from comparing measured numbers ("lower", "not above").
 
