@@ -7,12 +7,11 @@ larger, and the page fits a 1600 px window.
 """
 from __future__ import annotations
 
-import html
-import json
 from pathlib import Path
 
 from . import claims
-from .folders import STATUS_WORDS, read_run, status
+from .escape import href, text
+from .folders import STATUS_WORDS, read_metrics, read_run, status
 from .labs import LABS, PROFILES, ParameterError, resolve_params
 
 SHOWN_FIGURES = 2     # per run, above the fold
@@ -44,15 +43,15 @@ def metrics_table(metrics: dict) -> str:
                 walk(f"{prefix}.{k}" if prefix else k, v)
             return
         values = value if isinstance(value, list) else [value]
-        shown = ", ".join(f"{v:.4g}" if isinstance(v, float) else html.escape(str(v)) for v in values)
-        rows.append(f"<tr><td>{html.escape(prefix)}</td><td>{shown}</td></tr>")
+        shown = ", ".join(f"{v:.4g}" if isinstance(v, float) else text(str(v)) for v in values)
+        rows.append(f"<tr><td>{text(prefix)}</td><td>{shown}</td></tr>")
 
     walk("", metrics)
     return "<table class='metrics'>" + "".join(rows) + "</table>"
 
 
 def _timing(run: dict) -> str:
-    if run.get("seconds") is None:
+    if not isinstance(run.get("seconds"), (int, float)):
         return f", started {run.get('started_utc', '?')}"
     return f", wall time {run['seconds']:.0f} s, {run.get('finished_utc')}"
 
@@ -62,8 +61,8 @@ def _figures(lab, name: str, folder: Path, figures: list[str]) -> str:
     if not shown:
         return ""
     return "<div class='figures'>" + "".join(
-        f"<figure><a href='{lab.id}/{name}/figures/{f}.png'><img src='{lab.id}/{name}/figures/{f}.png' alt='{f}'>"
-        f"</a><figcaption>{f}</figcaption></figure>" for f in shown) + "</div>"
+        f"<figure><a href='{href(lab.id, name, 'figures', f + '.png')}'><img src='{href(lab.id, name, 'figures', f + '.png')}'"
+        f" alt='{text(f)}'></a><figcaption>{text(f)}</figcaption></figure>" for f in shown) + "</div>"
 
 
 def _title(lab, name: str, run: dict) -> str:
@@ -72,24 +71,28 @@ def _title(lab, name: str, run: dict) -> str:
         return f"profile {name}"
     try:
         base = resolve_params(lab.id, run["profile"])
-    except (ParameterError, KeyError):
+    except (ParameterError, KeyError, TypeError, ValueError):
         base = {}
-    changed = {k: v for k, v in run.get("parameters", {}).items() if base.get(k) != v}
+    params = run.get("parameters") if isinstance(run.get("parameters"), dict) else {}
+    changed = {k: v for k, v in params.items() if base.get(k) != v}
     return f"run {name}: profile {run.get('profile', '?')}" + "".join(f", {k} = {v}" for k, v in changed.items())
 
 
 def _measured_by(profile: str, metrics: dict) -> str:
-    hw = metrics.get("hardware", {})
+    hw = metrics.get("hardware") if isinstance(metrics.get("hardware"), dict) else {}
     where = ", ".join(str(hw[k]) for k in ("processor", "device", "precision") if k in hw)
     return f"we measured (profile {profile}{', ' + where if where else ''})"
 
 
 def run_section(lab, name: str, folder: Path) -> str:
     run = read_run(folder)
-    state = STATUS_WORDS.get(status(folder), status(folder))
-    parts = [f"<h3>{html.escape(_title(lab, name, run))}: <a href='{lab.id}/{name}/{lab.id}.html'>report</a> "
-             f"({state}{_timing(run)})</h3>"]
-    metrics = json.loads((folder / "metrics.json").read_text()) if (folder / "metrics.json").exists() else {}
+    state = STATUS_WORDS.get(status(folder), status(folder)) if run else "unreadable: run.json cannot be read"
+    parts = [f"<h3>{text(_title(lab, name, run))}: <a href='{href(lab.id, name, lab.id + '.html')}'>report</a> "
+             f"({text(state)}{text(_timing(run))})</h3>"]
+    metrics = read_metrics(folder) or {}
+    if (folder / "metrics.json").exists() and not metrics:
+        parts.append("<p class='unreadable'>unreadable: metrics.json is empty, truncated or not a JSON object; "
+                     "run the lab again to rewrite it</p>")
     if metrics:
         parts.append(claims.html_table(lab.id, metrics, _measured_by(run.get("profile", name), metrics)))
     parts.append(_figures(lab, name, folder, lab.key_figures[:SHOWN_FIGURES]))
@@ -109,7 +112,7 @@ def write_index(root: Path) -> Path:
              "('inconclusive' inside it): <a href='../docs/claims.md'>every claim's measure, learned-check and "
              "margin</a>.</p>"]
     for lab in LABS.values():
-        parts.append(f"<h2>{lab.id}: {html.escape(lab.title)}</h2>")
+        parts.append(f"<h2>{lab.id}: {text(lab.title)}</h2>")
         lab_dir = root / lab.id
         others = sorted(p.name for p in lab_dir.iterdir() if p.is_dir() and p.name not in PROFILES) \
             if lab_dir.is_dir() else []
@@ -120,9 +123,9 @@ def write_index(root: Path) -> Path:
         sweeps = sorted(p.parent.name for p in lab_dir.glob("sweeps/*/index.html"))
         if sweeps:
             parts.append("<p>Sweeps (many runs, mean and spread over seeds): " + ", ".join(
-                f"<a href='{lab.id}/sweeps/{html.escape(s)}/index.html'>{html.escape(s)}</a>" for s in sweeps) + "</p>")
+                f"<a href='{href(lab.id, 'sweeps', s, 'index.html')}'>{text(s)}</a>" for s in sweeps) + "</p>")
         parts.append(f"<details><summary>what report {lab.reports} gave, in its own words and numbers</summary>"
-                     "<table>" + "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
+                     "<table>" + "".join(f"<tr><td>{text(k)}</td><td>{text(v)}</td></tr>"
                                          for k, v in lab.report_numbers.items()) + "</table></details>")
     path = root / "index.html"
     root.mkdir(parents=True, exist_ok=True)

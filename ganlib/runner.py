@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from .folders import absolute_data_root_env, absolute_paths, now_utc, report_folder, write_run
+from .folders import absolute_data_root_env, absolute_paths, now_utc, report_folder, write_run, written_since
 from .labs import ParameterError, get_lab, resolve_params
 from .report import OUT_DIR_ENV
 from .settings import PROJECT_ROOT
@@ -34,9 +34,9 @@ def run_lab(lab_id: str, profile: str, overrides: dict | None = None, out: str |
     params = absolute_paths(lab, resolve_params(lab_id, profile, overrides), dataset_names())
     out = Path(out) if out else REPORTS / lab_id / profile
     executed = out / f"{lab_id}.ipynb"
-    with report_folder(out, outputs=(executed.name, f"{lab_id}.html", "metrics.json", "figures")):
+    with report_folder(out, lab_id) as before:
         write_run(out, lab=lab_id, profile=profile, parameters=params, status="running", ok=False,
-                  started_utc=now_utc(), seconds=None, finished_utc=None, error=None)
+                  started_utc=now_utc(), seconds=None, finished_utc=None, error=None, outputs=[])
         if verbose:
             print(f"running {lab.notebook.name} with profile {profile} -> {out}", flush=True)
         t0 = time.perf_counter()
@@ -52,7 +52,8 @@ def run_lab(lab_id: str, profile: str, overrides: dict | None = None, out: str |
             if executed.exists():
                 _relative_paths(executed, lab)
                 export_html(executed)
-            write_run(out, status=state, ok=state == "ok", seconds=seconds, finished_utc=now_utc(), error=error)
+            write_run(out, status=state, ok=state == "ok", seconds=seconds, finished_utc=now_utc(), error=error,
+                      outputs=written_since(out, before))
     if error:
         raise NotebookFailed(f"{error} (see {executed})")
     if verbose:

@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .folders import read_run, status
+from .folders import check_output_folder, read_metrics, read_run, status
 from .labs import ParameterError, get_lab, parse_value, resolve_params
 from .report import file_name
 from .sweep_report import write_sweep_report
@@ -28,6 +28,10 @@ from .sweep_report import write_sweep_report
 # died because the port it was handed was taken meanwhile (jupyter/jupyter_client#154, papermill#511).
 KERNEL_RACE = ("Kernel didn't respond", "Kernel died before replying to kernel_info")
 KERNEL_TRIES = 3
+# Parameters a sweep sets itself, so that a grid over them would be labelled with values no run used.
+CONNECT_TIMEOUT = 10     # seconds to reach a scheduler given by address
+NOT_GRIDDED = {"seed": "a sweep's seeds are --seeds K (the lab's seed, seed + 1, ...; -p seed S sets the first)",
+               "num_threads": "a sweep gives each run cores / workers threads; -p num_threads N fixes them for all"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,12 @@ def parse_grid(lab_id: str, pairs: list[tuple[str, str]]) -> dict[str, list]:
         values = parse_value(text, None)
         if not isinstance(values, list) or not values:
             raise ParameterError(f"--grid {name}: give a non-empty YAML list of values, e.g. \"[50, 100]\"")
+        if name in NOT_GRIDDED:
+            raise ParameterError(f"--grid {name}: {NOT_GRIDDED[name]}")
         grid[name] = [lab.params[name].check(name, v) for v in values]
+        as_text = [json.dumps(v, sort_keys=True) for v in grid[name]]
+        if len(set(as_text)) < len(as_text):
+            raise ParameterError(f"--grid {name}: each value once, got {text}")
     return grid
 
 
@@ -75,7 +84,7 @@ def finished(lab_id: str, profile: str, run: Run, folder: Path) -> bool:
     """True when ``folder`` holds an ok run of exactly these parameters."""
     from .runner import absolute_paths, dataset_names
 
-    if status(folder) != "ok":
+    if status(folder) != "ok" or read_metrics(folder) is None:     # an unreadable result is run again
         return False
     wanted = absolute_paths(get_lab(lab_id), resolve_params(lab_id, profile, run.overrides), dataset_names())
     return read_run(folder).get("parameters") == json.loads(json.dumps(wanted))
@@ -104,13 +113,34 @@ def local_threads(workers: int) -> int:
     return max(1, cores // workers)
 
 
-def connect(workers: int | None, scheduler: str | None):
+def check_workers(workers: int | None, scheduler: str | None) -> int:
+    """The LocalCluster's worker count: 1 to the cores this process may use; none with ``scheduler``."""
+    cores = local_threads(1)
+    if scheduler:
+        if workers is not None:
+            raise ParameterError("--workers is for the local cluster; with --scheduler the cluster's own workers "
+                                 "run the sweep: drop one of the two")
+        return 0
+    if workers is None:
+        return max(1, cores // 2)
+    if not 1 <= workers <= cores:
+        raise ParameterError(f"--workers must be between 1 and {cores} (the cores this machine gives the sweep), "
+                             f"got {workers}")
+    return workers
+
+
+def connect(workers: int, scheduler: str | None):
     """A Dask client: of the cluster at ``scheduler``, or of a new LocalCluster of ``workers``
     single-threaded worker processes (each run sets its own torch threads)."""
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
-        client = Client(scheduler, timeout="30s")
+        try:
+            client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT}s")
+        except (OSError, TimeoutError, ValueError, TypeError) as e:
+            why = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise ParameterError(f"cannot reach the Dask scheduler at {scheduler!r} within {CONNECT_TIMEOUT} s: "
+                                 f"{why}") from None
         busy = {w: n for w, n in client.nthreads().items() if n != 1}
         if busy:
             client.close()
@@ -138,22 +168,24 @@ def run_sweep(lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, wo
 
     from .runner import REPORTS
 
-    workers = workers or max(1, local_threads(1) // 2)
+    workers = check_workers(workers, scheduler)
     # Threads per run: a LocalCluster shares this machine's cores among its workers; on a cluster
     # given by address, or when -p num_threads is given, each run keeps the profile's or that value.
     threads = None if scheduler or "num_threads" in fixed else local_threads(workers)
     runs = plan(lab_id, profile, fixed, grid, seeds, threads)
     name = file_name(name or f"{profile}-{'_'.join(grid) or 'seeds'}")
     folder = Path(out) if out else REPORTS / lab_id / "sweeps" / name
-    check_same_sweep(folder, lab_id, profile, fixed)
+    check_output_folder(folder, lab_id, "sweep.json")
+    check_same_sweep(folder, lab_id, profile, fixed, grid)
     todo = [r for r in runs if not finished(lab_id, profile, r, folder / r.id)]
     skipped = [r.id for r in runs if r not in todo]
     print(f"sweep {folder.name}: {len(runs)} runs, {len(skipped)} already finished -> {folder}", flush=True)
-    write_plan(folder, lab_id, profile, fixed, grid, seeds, runs)
+    check_creatable(folder)
+    client = connect(workers, scheduler) if todo else None     # a scheduler that does not answer: nothing written
     failed = {}
-    if todo:
-        client = connect(workers, scheduler)
-        try:
+    try:
+        write_plan(folder, lab_id, profile, fixed, grid, seeds, runs)
+        if todo:
             futures = {client.submit(execute, lab_id, profile, r.overrides, str((folder / r.id).resolve()), pure=False): r
                        for r in todo}
             for future in tqdm(as_completed(futures), total=len(futures), desc=f"sweep {folder.name}", unit="run"):
@@ -165,7 +197,8 @@ def run_sweep(lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, wo
                 if result["status"] != "ok":
                     failed[run.id] = result["error"]
                     tqdm.write(f"failed: {run.id}: {result['error']}")
-        finally:
+    finally:
+        if client is not None:
             cluster = getattr(client, "cluster", None)
             client.close()
             if cluster is not None:
@@ -174,19 +207,56 @@ def run_sweep(lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, wo
     return SweepOutcome(folder, [r.id for r in todo], skipped, failed)
 
 
-def check_same_sweep(folder: Path, lab_id: str, profile: str, fixed: dict) -> None:
-    """A sweep folder holds one lab, profile and set of fixed values; its grid and seeds may grow."""
-    if not (folder / "sweep.json").exists():
+def check_creatable(folder: Path) -> None:
+    """A one-line error, before anything starts, when ``folder`` cannot be made: the nearest existing
+    folder above it must be a writable folder."""
+    existing = next(p for p in [folder.absolute(), *folder.absolute().parents] if p.exists())
+    if not existing.is_dir():
+        raise ParameterError(f"cannot create the sweep folder {folder}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ParameterError(f"cannot create the sweep folder {folder}: {existing} is not writable")
+
+
+def read_sweep(folder: Path) -> dict | None:
+    """The folder's sweep.json; None when there is none; a one-line error when it cannot be read."""
+    path = folder / "sweep.json"
+    if not path.exists():
+        return None
+    try:
+        sweep = json.loads(path.read_text())
+        if not isinstance(sweep, dict) or not isinstance(sweep.get("runs"), list):
+            raise ValueError("not a sweep plan")
+        return sweep
+    except (OSError, ValueError) as e:
+        raise ParameterError(f"{path} cannot be read ({e}); move it away or give the sweep another --out") from None
+
+
+def check_same_sweep(folder: Path, lab_id: str, profile: str, fixed: dict, grid: dict) -> None:
+    """A sweep folder holds one lab, profile, set of fixed values and swept parameters; its grid
+    values and seeds may grow."""
+    before = read_sweep(folder)
+    if before is None:
         return
-    before = json.loads((folder / "sweep.json").read_text())
-    if (before["lab"], before["profile"], before["fixed"]) != (lab_id, profile, json.loads(json.dumps(fixed))):
-        raise ParameterError(f"{folder} holds another sweep ({before['lab']}, profile {before['profile']}, fixed "
-                             f"{before['fixed']}): give this one its own --name")
+    if (before.get("lab"), before.get("profile"), before.get("fixed")) != (lab_id, profile, json.loads(json.dumps(fixed))) \
+            or sorted(before.get("grid", {})) != sorted(grid):
+        raise ParameterError(f"{folder} holds another sweep ({before.get('lab')}, profile {before.get('profile')}, fixed "
+                             f"{before.get('fixed')}, grid over {', '.join(before.get('grid', {})) or 'seeds only'}): "
+                             "give this one its own --name")
 
 
 def write_plan(folder: Path, lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, runs: list[Run]):
-    """sweep.json: what the sweep is, so that its report can be rebuilt from the folder alone."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """sweep.json: what the sweep is, so that its report can be rebuilt from the folder alone. A rerun
+    over fewer grid values or seeds keeps the runs the folder's plan already had."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ParameterError(f"cannot create the sweep folder {folder}: {e.strerror}") from None
+    before = read_sweep(folder) or {}
+    planned = [{"id": r.id, "point": r.point, "seed": r.seed} for r in runs]
+    ids = {r["id"] for r in planned}
+    kept = [r for r in before.get("runs", []) if isinstance(r, dict) and r.get("id") not in ids]
+    merged_grid = {k: [*v, *(x for x in before.get("grid", {}).get(k, []) if x not in v)] for k, v in grid.items()}
     (folder / "sweep.json").write_text(json.dumps(
-        {"lab": lab_id, "profile": profile, "fixed": fixed, "grid": grid, "seeds": seeds,
-         "runs": [{"id": r.id, "point": r.point, "seed": r.seed} for r in runs]}, indent=1) + "\n")
+        {"lab": lab_id, "profile": profile, "fixed": fixed, "grid": merged_grid,
+         "seeds": max(seeds, before.get("seeds", 0)),
+         "runs": planned + kept}, indent=1) + "\n")

@@ -4,7 +4,6 @@ with error bars), rebuilt from the sweep's folder alone."""
 from __future__ import annotations
 
 import csv
-import html
 import itertools
 import json
 import statistics
@@ -13,7 +12,8 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from .folders import read_run, status
+from .escape import href, text
+from .folders import read_metrics, read_run, status
 from .labs import get_lab
 
 MACHINE_KEYS = ("seconds", "images_per_s")
@@ -47,12 +47,15 @@ def summarize(folder: Path) -> tuple[dict, list[dict]]:
     rows = []
     for run in sweep["runs"]:
         run_folder = folder / run["id"]
-        info = read_run(run_folder) if (run_folder / "run.json").exists() else {}
-        metrics = {}
-        if status(run_folder) == "ok" and (run_folder / "metrics.json").exists():
-            metrics = flat_metrics(json.loads((run_folder / "metrics.json").read_text()), run["point"])
-        rows.append({"id": run["id"], **run["point"], "seed": run["seed"],
-                     "status": status(run_folder) if info else "not run", "error": info.get("error") or "",
+        info = read_run(run_folder)
+        state, error, metrics = (status(run_folder) if info else "not run"), info.get("error") or "", {}
+        if state == "ok":
+            read = read_metrics(run_folder)
+            if read is None:
+                state, error = "unreadable", "metrics.json cannot be read: the next run of the sweep repeats it"
+            else:
+                metrics = flat_metrics(read, run["point"])
+        rows.append({"id": run["id"], **run["point"], "seed": run["seed"], "status": state, "error": error,
                      "seconds": info.get("seconds"), **metrics})
     return sweep, rows
 
@@ -91,7 +94,7 @@ def describe(point: dict) -> str:
 
 
 def escape(value) -> str:
-    return html.escape(f"{value:.4g}" if isinstance(value, float) else str(value))
+    return text(f"{value:.4g}" if isinstance(value, float) else value)
 
 
 def metric_plot(sweep: dict, points: list[dict], param: str, metric: str):
@@ -136,13 +139,13 @@ def write_sweep_report(folder: Path) -> Path:
             shown.append(name)
     n_ok = sum(r["status"] == "ok" for r in rows)
     fixed = ", ".join(f"{k} = {v}" for k, v in sweep["fixed"].items()) or "none"
-    parts = [f"<!doctype html><meta charset='utf-8'><title>sweep {folder.name}</title><style>{STYLE}</style>",
-             f"<h1>{sweep['lab']}: sweep {folder.name}</h1>",
-             f"<p>Profile {sweep['profile']}; fixed parameters: {escape(fixed)}; grid: "
+    parts = [f"<!doctype html><meta charset='utf-8'><title>sweep {escape(folder.name)}</title><style>{STYLE}</style>",
+             f"<h1>{escape(sweep['lab'])}: sweep {escape(folder.name)}</h1>",
+             f"<p>Profile {escape(sweep['profile'])}; fixed parameters: {escape(fixed)}; grid: "
              f"{escape(describe(sweep['grid']))}; {sweep['seeds']} seed(s) per grid point. "
              f"{n_ok} of {len(rows)} runs finished. Every run: <a href='summary.csv'>summary.csv</a>.</p>",
              "<h2>Mean and standard deviation over seeds</h2>", _points_table(points, metrics),
-             "<div class='figures'>" + "".join(f"<img src='figures/{n}' alt='{n}'>" for n in shown) + "</div>",
+             "<div class='figures'>" + "".join(f"<img src='{href('figures', n)}' alt='{escape(n)}'>" for n in shown) + "</div>",
              "<h2>Every run</h2>", _runs_table(rows, list(sweep["grid"]), metrics)]
     path = folder / "index.html"
     path.write_text("\n".join(parts) + "\n", encoding="utf-8")
@@ -164,6 +167,6 @@ def _runs_table(rows: list[dict], grid: list[str], metrics: list[str]) -> str:
     body = "".join(
         "<tr>" + "".join(
             f"<td class='{'failed' if r['status'] != 'ok' else ''}'>"
-            + (f"<a href='{escape(r['id'])}/'>{escape(r['id'])}</a>" if c == "id" else escape(r.get(c, "") if r.get(c) is not None else ""))
+            + (f"<a href='{href(r['id'])}/'>{escape(r['id'])}</a>" if c == "id" else escape(r.get(c, "") if r.get(c) is not None else ""))
             + "</td>" for c in columns) + "</tr>" for r in rows)
     return f"<table>{head}{body}</table>"

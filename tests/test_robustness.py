@@ -103,24 +103,6 @@ def test_out_that_is_a_file_or_not_writable_is_refused_before_anything_runs(tmp_
         runner.run_lab("mnist", "smoke", out=tmp_path / "ro", verbose=False)
 
 
-def test_a_rerun_clears_the_old_outputs_and_a_failed_run_says_so(tmp_path, monkeypatch):
-    out = tmp_path / "mnist-run"
-    (out / "figures").mkdir(parents=True)
-    (out / "figures" / "old.png").write_bytes(b"png")
-    (out / "metrics.json").write_text("{}")
-    (out / "mnist.html").write_text("<html>old</html>")
-    (out / "checkpoints").mkdir()
-    (out / "checkpoints" / "dcgan_nz100.pt").write_bytes(b"keep")
-    monkeypatch.setattr(runner, "_execute", lambda lab, params, executed: "mnist notebook failed in cell 3: boom")
-    with pytest.raises(runner.NotebookFailed, match="cell 3: boom"):
-        runner.run_lab("mnist", "smoke", out=out, verbose=False)
-    assert not (out / "metrics.json").exists() and not (out / "figures").exists() and not (out / "mnist.html").exists()
-    assert (out / "checkpoints" / "dcgan_nz100.pt").read_bytes() == b"keep"       # kept for resume
-    run = json.loads((out / "run.json").read_text())
-    assert run["status"] == "failed" and run["ok"] is False and run["error"].endswith("boom")
-    assert folders.status(out) == "failed"
-
-
 def test_a_kernel_that_dies_marks_the_run_failed(tmp_path, monkeypatch):
     def dies(lab, params, executed):
         raise RuntimeError("Kernel died before replying to kernel_info")
@@ -149,8 +131,8 @@ def test_an_interrupted_run_is_marked_and_a_killed_one_reads_incomplete(tmp_path
 
 def test_a_second_run_into_a_folder_in_use_is_refused(tmp_path, monkeypatch):
     out = tmp_path / "busy"
-    with folders.report_folder(out, outputs=()):
-        folders.write_run(out, status="running", started_utc="2026-11-24T10:00:00+00:00")
+    with folders.report_folder(out, "mnist"):
+        folders.write_run(out, lab="mnist", status="running", started_utc="2026-11-24T10:00:00+00:00")
         assert folders.status(out) == "running"
         res = ganlib("run", "mnist", "--profile", "smoke", "--out", str(out))
         assert "is in use by another run (started 2026-11-24T10:00:00+00:00)" in one_line_error(res)
