@@ -233,8 +233,8 @@ def doc_page() -> str:
     def margin(kinds: str) -> str:
         if kinds == "-":
             return "none: thresholds only"
-        return "; ".join(f"2 x {SEED_SPREAD[k].value:g}{' (relative)' if SEED_SPREAD[k].relative else ''}, from the "
-                         f"{SEED_SPREAD[k].source}" for k in (k.strip() for k in kinds.split(",")))
+        return "; ".join(f"{SEED_SPREAD[k].describe()}, from {SEED_SPREAD[k].source}"
+                         for k in (k.strip() for k in kinds.split(",")))
 
     cell = lambda text: text.replace("|", "\\|")
     lines = ["# How the labs are compared with the reports",
@@ -245,8 +245,9 @@ def doc_page() -> str:
              "Each claim is one finding of an original report. A run's `metrics.json` gives it a verdict in two steps. "
              "First, did the models it needs learn? The learned-check names its threshold. Then the report's own measure, "
              "or the closest one, compares the models; two numbers differ only when they lie further apart than twice "
-             "their spread across training seeds, measured by a committed sweep of the `cpu` profile "
-             "(`reports/<lab>/sweeps/cpu-seeds/`). Thresholds of the learned-checks are in `ganlib/verdicts.py`, each "
+             "their spread across training seeds (for Frechet distances, whose spread grows with them, when their "
+             "ratio lies beyond exp(2 x the relative spread)), measured by committed seed sweeps of the `cpu` "
+             "profile (`reports/<lab>/sweeps/`). Thresholds of the learned-checks are in `ganlib/verdicts.py`, each "
              "with the samples it was chosen by.",
              "",
              "| verdict | meaning |", "|---|---|",

@@ -66,16 +66,16 @@ def _figures(lab, name: str, folder: Path, figures: list[str]) -> str:
 
 
 def _title(lab, name: str, run: dict) -> str:
-    """'profile cpu', or for a run written with --out, its profile and what it changed."""
-    if name in PROFILES:
-        return f"profile {name}"
+    """'profile cpu' (or for a run written with --out, its name and profile) and what the run changed
+    from the profile, e.g. ', resume = True'."""
+    head = f"profile {name}" if name in PROFILES else f"run {name}: profile {run.get('profile', '?')}"
     try:
         base = resolve_params(lab.id, run["profile"])
     except (ParameterError, KeyError, TypeError, ValueError):
         base = {}
     params = run.get("parameters") if isinstance(run.get("parameters"), dict) else {}
     changed = {k: v for k, v in params.items() if base.get(k) != v}
-    return f"run {name}: profile {run.get('profile', '?')}" + "".join(f", {k} = {v}" for k, v in changed.items())
+    return head + "".join(f", {k} = {v}" for k, v in changed.items())
 
 
 def _measured_by(profile: str, metrics: dict) -> str:

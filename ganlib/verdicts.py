@@ -14,6 +14,7 @@ verdict and its reason. Two rules come before any comparison:
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -109,12 +110,16 @@ def generator_learnt(name: str, fd: float, floor: float, ratio: float, diversity
     given) samples at least half as diverse as real images."""
     times = fd / floor
     numbers = f"FD {fd:.1f} = {times:.1f}x its real-vs-real floor {floor:.1f} (learnt: <= {ratio:g}x)"
-    ok = times <= ratio
-    if diversity is not None and real_diversity:
-        share = diversity / real_diversity
-        numbers += f", sample diversity {share:.0%} of the real images' (learnt: >= {DIVERSITY_MIN:.0%})"
-        ok = ok and share >= DIVERSITY_MIN
-    return Learnt(name, ok, numbers)
+    return _not_collapsed(Learnt(name, times <= ratio, numbers), diversity, real_diversity, "sample diversity")
+
+
+def _not_collapsed(learnt: Learnt, diversity: float | None, real_diversity: float | None, what: str) -> Learnt:
+    """``learnt`` and, when the diversities are known, samples at least half as diverse as real images."""
+    if diversity is None or not real_diversity:
+        return learnt
+    share = diversity / real_diversity
+    return Learnt(learnt.name, learnt.ok and share >= DIVERSITY_MIN,
+                  f"{learnt.numbers}, {what} {share:.0%} of the real images' (learnt: >= {DIVERSITY_MIN:.0%})")
 
 
 def digits_learnt(name: str, run: dict, floor: float) -> Learnt:
@@ -130,19 +135,13 @@ def condition_learnt(name: str, accuracy: float, chance: float, diversity: float
     and its final samples not collapsed."""
     bar = chance + 2 * SEED_SPREAD["accuracy"].value
     numbers = f"{accuracy:.1%} on test.json (learnt: > {bar:.1%}, chance + two seed spreads)"
-    ok = accuracy > bar
-    if diversity is not None and real_diversity:
-        share = diversity / real_diversity
-        numbers += f", final diversity {share:.0%} of real scenes'"
-        ok = ok and share >= DIVERSITY_MIN
-    return Learnt(name, ok, numbers)
+    return _not_collapsed(Learnt(name, accuracy > bar, numbers), diversity, real_diversity, "final sample diversity")
 
 
 def translator_learnt(name: str, scores: dict, inputs: dict) -> Learnt:
     """A CycleGAN generator learned a mapping: translations of different inputs differ from each
     other (at least half as much as the inputs do) and it adds no dark holes."""
-    share = scores["diversity"] / inputs["diversity"]
-    dark = scores["dark_excess"]
+    share, dark = scores["diversity"] / inputs["diversity"], scores["dark_excess"]
     return Learnt(name, share >= DIVERSITY_MIN and dark <= DARK_EXCESS_MAX,
                   f"outputs {share:.0%} as diverse as the inputs (learnt: >= {DIVERSITY_MIN:.0%}), "
                   f"{dark:.1%} of the image newly near-black (learnt: <= {DARK_EXCESS_MAX:.0%})")
@@ -153,12 +152,18 @@ def translator_learnt(name: str, scores: dict, inputs: dict) -> Learnt:
 @dataclass(frozen=True)
 class Spread:
     value: float
-    relative: bool      # a share of the number itself (FD), or in the number's own units
+    relative: bool      # a share of the number itself (FD: std / mean), or in the number's own units
     source: str         # the committed sweep it was measured by, and how
 
-    def margin(self, reference: float = 1.0) -> float:
-        """Twice the spread, in the number's units (``reference``: the number a relative spread scales)."""
-        return 2 * self.value * (abs(reference) if self.relative else 1.0)
+    def margin(self) -> float:
+        """Twice the spread: in the number's units, or for a relative spread in log units (a ratio
+        beyond exp(margin) is a difference)."""
+        return 2 * self.value
+
+    def describe(self) -> str:
+        if self.relative:
+            return f"a ratio beyond {math.exp(self.margin()):.2f} (twice the relative spread {self.value:g})"
+        return f"a difference beyond {self.margin():g} (twice the spread {self.value:g})"
 
 
 SWEEP = "reports/{}/sweeps/cpu-seeds, 4 training seeds of the cpu profile"
@@ -168,7 +173,8 @@ SEED_SPREAD = {
                                     "std / mean of the FD, the largest (nz 100)"),
     "d_outputs": Spread(0.033, False, "reports/mnist/sweeps/nz, 3 training seeds of the cpu DCGAN at nz 50, 100 and 200: "
                                       "std of |D(x)-1/2|+|D(G(z))-1/2|, the largest (nz 50)"),
-    "overlap": Spread(0.05, False, f"{SWEEP.format('mnist')}: std of the histogram overlap, the largest model"),
+    "overlap": Spread(0.088, False, f"{SWEEP.format('mnist')} (the MLP GAN and the DCGAN): std of the histogram "
+                                    "overlap, the larger (the MLP's)"),
     "fd_scenes": Spread(0.13, True, f"{SWEEP.format('dcgan')}: std / mean of FD over floor, the larger set"),
     "accuracy": Spread(0.03, False, f"{SWEEP.format('cgan')}: std of test.json accuracy, the largest config"),
     "diversity": Spread(0.3, True, f"{SWEEP.format('cgan')}: std / mean of early diversity, the larger model"),
@@ -182,7 +188,7 @@ SEED_SPREAD = {
 
 def differ(a: float, b: float, kind: str) -> int:
     """+1 when ``a`` is above ``b`` by more than twice the seed spread of ``kind``, -1 when below,
-    0 when inside it."""
+    0 when inside it. A relative spread (std / mean) compares the ratio: log(a / b) against twice it."""
     spread = SEED_SPREAD[kind]
-    margin = spread.margin(max(abs(a), abs(b)))
-    return 1 if a - b > margin else -1 if b - a > margin else 0
+    gap = math.log(a / b) if spread.relative else a - b
+    return 1 if gap > spread.margin() else -1 if gap < -spread.margin() else 0
