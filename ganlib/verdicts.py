@@ -176,8 +176,10 @@ SEED_SPREAD = {
     "overlap": Spread(0.088, False, f"{SWEEP.format('mnist')} (the MLP GAN and the DCGAN): std of the histogram "
                                     "overlap, the larger (the MLP's)"),
     "fd_scenes": Spread(0.13, True, f"{SWEEP.format('dcgan')}: std / mean of FD over floor, the larger set"),
-    "accuracy": Spread(0.03, False, f"{SWEEP.format('cgan')}: std of test.json accuracy, the largest config"),
-    "diversity": Spread(0.3, True, f"{SWEEP.format('cgan')}: std / mean of early diversity, the larger model"),
+    "accuracy": Spread(0.053, False, "reports/cgan/sweeps/cpu-seeds, 2 training seeds of the cpu profile (the third "
+                                     "not yet run): std of test.json accuracy, the largest config (Type 1 vanilla)"),
+    "diversity": Spread(0.071, True, "reports/cgan/sweeps/cpu-seeds, 2 training seeds of the cpu profile: std / mean "
+                                     "of early diversity, the larger of Type 1 vanilla and WGAN-GP"),
     "psnr": Spread(2.5, False, f"{SWEEP.format('inversion')}: std of the fits' PSNR (dB), the largest set"),
     "ssim": Spread(0.09, False, f"{SWEEP.format('inversion')}: std of the fits' SSIM, the largest set"),
     "fd_domains": Spread(0.52, True, f"{SWEEP.format('cyclegan')}: std / mean of FD to the target, the largest"),
