@@ -211,4 +211,4 @@ def test_the_reports_index_fits_a_laptop_screen_and_shows_each_comparison(browse
     tables = browser.find_elements(By.CSS_SELECTOR, "table.claims")
     assert tables and all(t.is_displayed() for t in tables), "a comparison table is folded away"
     assert all(t.find_elements(By.CSS_SELECTOR, "td.reproduced, td.partly, td.not-reproduced, td.inconclusive, "
-                                                "td.not-measured") for t in tables)
+                                                "td.not-learnt, td.not-measured") for t in tables)
