@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 
 from . import claims_cgan, claims_cyclegan
-from .verdicts import (DIGITS_FD_RATIO, SCENES_FD_RATIO, VERDICTS, Claim, Finding, differ, digits_learnt,
+from .verdicts import (DIGITS_FD_RATIO, SCENES_FD_RATIO, VERDICTS, Claim, Finding, differ, digit_like, digits_learnt,
                        generator_learnt, get, not_learnt)
 
 __all__ = ["CLAIMS", "Claim", "Finding", "VERDICTS", "findings", "html_table", "show"]
@@ -71,7 +71,9 @@ def _histograms(metrics: dict) -> Finding:
     ls = get(metrics, "runs", "dcgan_ls_nz100")
     measured = (f"overlap of D's real and fake histograms (0 apart, 1 the same): MLP {mlp['hist_overlap']:.2f}, "
                 f"DCGAN {dcgan['hist_overlap']:.2f}, LSGAN {ls['hist_overlap']:.2f}")
-    outcome = not_learnt(measured, ld)
+    # The report's MLP drew blurry digits that D could not tell apart; an MLP that draws no digits
+    # at all is separated trivially, which says nothing about the report's finding.
+    outcome = not_learnt(measured, ld, digit_like("MLP GAN", mlp))
     if outcome:
         return outcome
     separates = differ(mlp["hist_overlap"], dcgan["hist_overlap"], "overlap")
@@ -174,7 +176,8 @@ CLAIMS: dict[str, list[Claim]] = {
               f"both ({MNIST_LEARNT})", "fd_digits", _lsgan_as_sharp),
         Claim("histograms", "004", "D's real/fake histograms overlap for the MLP, separate for DCGAN",
               "overlap of the histograms of D's outputs on real and fake digits (sum of bin-wise minima)",
-              f"the DCGAN ({MNIST_LEARNT})", "overlap", _histograms),
+              f"the DCGAN ({MNIST_LEARNT}); the MLP's samples read as digits of most classes (coverage >= 0.8, "
+              "blurry or not), as the report's blurry ones were", "overlap", _histograms),
     ],
     "cgan": claims_cgan.CLAIMS,
     "dcgan": [

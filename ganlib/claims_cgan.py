@@ -34,8 +34,8 @@ def _table2(config: str):
             return outcome
         if mean >= theirs - SEED_SPREAD["accuracy"].margin():
             return Finding(measured, "reproduced", "as high as the report's, within two seed spreads")
-        return Finding(measured, "partly", f"learns the condition, below the report's {theirs:.1%}: "
-                                           "the report trained far longer")
+        return Finding(measured, "partly", f"learns part of the condition (above chance by two seed "
+                                           f"spreads), below the report's {theirs:.1%}: the report trained far longer")
     return check
 
 

@@ -63,6 +63,13 @@ def test_the_histogram_claim_reads_the_overlap_not_the_gap_of_the_means():
                                                    dcgan_nz100=digits(overlap=0.2))) == "reproduced"
 
 
+def test_an_mlp_that_draws_no_digits_leaves_the_histogram_claim_unread():
+    # D separates a collapsed MLP's samples trivially: the report's blurry MLP fooled it instead
+    collapsed = digits(fd=1250.0, d=(0.98, 0.02), overlap=0.01, coverage=0.4)
+    finding = next(f for c, f in findings("mnist", mnist(mlp_nz100=collapsed)) if c.id == "histograms")
+    assert finding.verdict == "not learnt" and "MLP GAN" in finding.reason
+
+
 # ---- dcgan ----
 
 def scene_set(ratio: float, floor: float = 10.0, diversity: float = 0.05, d_above=None) -> dict:
