@@ -137,11 +137,16 @@ def digit_like(name: str, run: dict) -> Learnt:
                   f"class coverage {coverage:.2f} (digit-like, blurry or not: >= {CLASS_COVERAGE_MIN})")
 
 
+def condition_bar(chance: float) -> float:
+    """The accuracy a conditional generator must pass to have learned its condition."""
+    return chance + 2 * SEED_SPREAD["accuracy"].value
+
+
 def condition_learnt(name: str, accuracy: float, chance: float, diversity: float | None = None,
                      real_diversity: float | None = None) -> Learnt:
     """A conditional generator learned the condition: accuracy above chance by two seed spreads,
     and its final samples not collapsed."""
-    bar = chance + 2 * SEED_SPREAD["accuracy"].value
+    bar = condition_bar(chance)
     numbers = f"{accuracy:.1%} on test.json (learnt: > {bar:.1%}, chance + two seed spreads)"
     return _not_collapsed(Learnt(name, accuracy > bar, numbers), diversity, real_diversity, "final sample diversity")
 

@@ -52,6 +52,8 @@ def test_the_mlp_failing_while_the_dcgan_learns_is_the_reports_finding():
     assert verdict_of("mnist", "mlp_blurry", mnist()) == "reproduced"
     assert verdict_of("mnist", "mlp_blurry", mnist(dcgan_nz100=digits(fd=400.0))) == "not learnt"
     assert verdict_of("mnist", "mlp_blurry", mnist(mlp_nz100=digits(fd=21.0))) == "not reproduced"
+    # an MLP that draws no digits at all is not the report's blurry one: only the DCGAN half holds
+    assert verdict_of("mnist", "mlp_blurry", mnist(mlp_nz100=digits(fd=1250.0, coverage=0.4))) == "partly"
 
 
 def test_the_histogram_claim_reads_the_overlap_not_the_gap_of_the_means():
@@ -117,6 +119,14 @@ def test_a_comparison_with_a_model_at_chance_is_not_learnt():
     assert verdict_of("cgan", "vanilla_level", at_chance) == "not learnt"
     assert verdict_of("cgan", "wgan_level", at_chance) == "partly"          # learns, below 64%
     assert verdict_of("cgan", "wgan_level", cgan({"type1_wgan-gp": 0.65})) == "reproduced"
+
+
+def test_a_model_just_over_the_learned_bar_says_the_margin_is_thin():
+    bar = 0.104 + SEED_SPREAD["accuracy"].margin()
+    thin = next(f for c, f in findings("cgan", cgan({"type1_wgan-gp": bar + 0.01})) if c.id == "wgan_level")
+    assert thin.verdict == "partly" and "by only 1.0%" in thin.reason
+    clear = next(f for c, f in findings("cgan", cgan({"type1_wgan-gp": 0.35})) if c.id == "wgan_level")
+    assert "by only" not in clear.reason
 
 
 def test_a_difference_inside_the_seed_spread_is_inconclusive():
