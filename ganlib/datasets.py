@@ -216,11 +216,12 @@ DEFAULT_SCENES = 6000
 
 
 def load_images(name: str, data_root=None, image_size: int | None = 64, max_images: int | None = None,
-                seed: int = 0) -> ImageData:
+                seed: int = 0, scene_zoom: float | None = None) -> ImageData:
     """Training images by name, for every lab:
 
     * digits: 'mnist10k' (embedded), 'mnist' (torchvision), at ``image_size`` (None: 28 px);
-    * rendered scene sets: 'scenes_one', 'scenes_many', 'scenes_close' (``max_images`` scenes, 6,000 by default);
+    * rendered scene sets: 'scenes_one', 'scenes_many', 'scenes_close' (``max_images`` scenes, 6,000 by default;
+      ``scene_zoom`` scales their objects, None: each set's own size);
     * i-CLEVR with multi-hot labels: 'scenes' (the rendered stand-in), 'iclevr' (the course's);
     * a registered dataset ('cars', 'cats', 'celeba', 'carrot_cake');
     * the path of an image folder.
@@ -237,9 +238,10 @@ def load_images(name: str, data_root=None, image_size: int | None = 64, max_imag
         return iclevr.load_training(name, data_root, image_size, max_images)
     if name in SCENE_SETS:
         n = max_images or DEFAULT_SCENES
-        images = torch.from_numpy(scenes.render_variety(SCENE_SETS[name], n, 64, seed)).permute(0, 3, 1, 2)
-        return resize(ImageData(images.contiguous(), None, name,
-                                f"{n} rendered scenes: {scenes.VARIETIES[SCENE_SETS[name]]} (seed {seed})"),
+        images = scenes.render_variety(SCENE_SETS[name], n, 64, seed, zoom=scene_zoom)
+        zoomed = f", objects x{scene_zoom:g}" if scene_zoom not in (None, 1) else ""
+        return resize(ImageData(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), None, name,
+                                f"{n} rendered scenes: {scenes.VARIETIES[SCENE_SETS[name]]} (seed {seed}{zoomed})"),
                       image_size)
     if name in REGISTRY and REGISTRY[name].source == "kaggle" and name != "horse2zebra":
         return load_registered(name, data_root, image_size, max_images)

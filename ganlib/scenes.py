@@ -223,12 +223,14 @@ VARIETIES = {"one": "one cube of any colour", "many": "1-3 objects of any shape 
 CLOSE_ZOOM = 7
 
 
-def render_variety(kind: str, n: int, size: int = 64, seed: int = 0, with_masks: bool = False):
+def render_variety(kind: str, n: int, size: int = 64, seed: int = 0, with_masks: bool = False,
+                   zoom: float | None = None):
     """n scenes of a given variability, uint8 (n, size, size, 3): 'one' (one cube of any colour,
     a uniform dataset, like report 000's stock photos of cars), 'many' (1-3 objects of any
     shape and colour, a varied one, like its cats) or 'close' (one object seen close up, so that
-    it fills the frame as the cakes of report 003's photos do). ``with_masks``: also the
-    object masks, bool (n, size, size)."""
+    it fills the frame as the cakes of report 003's photos do). ``zoom`` scales the objects
+    (None: the i-CLEVR camera's size for 'one' and 'many', ``CLOSE_ZOOM`` for 'close').
+    ``with_masks``: also the object masks, bool (n, size, size)."""
     if kind not in VARIETIES:
         raise ValueError(f"unknown scene variety {kind!r}; choose from {', '.join(VARIETIES)}")
     rng = np.random.default_rng([seed, 7])
@@ -239,8 +241,9 @@ def render_variety(kind: str, n: int, size: int = 64, seed: int = 0, with_masks:
     else:
         label_lists = [list(rng.choice(OBJECT_NAMES, size=rng.integers(1, 4), replace=False)) for _ in range(n)]
     names = [f"{kind}_{k:06d}_0.png" for k in range(n)]
-    return render_many(label_lists, names, seed=seed, size=size, zoom=CLOSE_ZOOM if kind == "close" else 1.0,
-                       with_masks=with_masks)
+    if zoom is None:
+        zoom = CLOSE_ZOOM if kind == "close" else 1.0
+    return render_many(label_lists, names, seed=seed, size=size, zoom=zoom, with_masks=with_masks)
 
 
 TEST_OFFSET = 10 ** 7      # test scenes' numbers: their random streams are never a training scene's

@@ -114,3 +114,14 @@ def test_evaluator_checkpoint_in_another_format_is_a_clear_error(tmp_path):
     torch.save({"model": nn.Linear(2, 2).state_dict()}, tmp_path / "wrong.pth")
     with pytest.raises(ValueError, match="resnet18 with a 24-way sigmoid head"):
         judges.load_official_evaluator(tmp_path / "wrong.pth")
+
+
+def test_scene_zoom_draws_the_same_scenes_with_larger_objects():
+    from ganlib.datasets import load_images
+
+    _, small = scenes.render_variety("one", 20, 64, seed=3, with_masks=True)
+    _, large = scenes.render_variety("one", 20, 64, seed=3, with_masks=True, zoom=2.5)
+    assert large.mean() > 4 * small.mean()          # area grows about as zoom squared
+    zoomed = load_images("scenes_one", image_size=32, max_images=8, seed=3, scene_zoom=2.5)
+    assert zoomed.images.shape == (8, 3, 32, 32) and "objects x2.5" in zoomed.source
+    assert "objects x" not in load_images("scenes_one", image_size=32, max_images=8, seed=3).source

@@ -1,0 +1,63 @@
+"""How far the dcgan lab's DCGAN gets on a scene set, iteration by iteration: FD to held-out scenes
+over the real-vs-real floor (the learned-check's measure) and sample diversity, every ``--every``
+iterations of one training run.
+
+    python benchmarks/dcgan_steps.py --scene-zoom 2.5 --lr-step 1500 --num-epochs 96 --every 1500
+
+The dcgan cpu profile's object size, learning-rate schedule and length were chosen by these curves
+(docs/experiments.md, "dcgan: what keeps the scenes from being learnt"); the seed sweep of the
+profile then measured the spread.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+from ganlib import datasets, judges, losses, metrics, nets, train
+from ganlib.settings import seed_everything
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dataset", default="scenes_one", choices=sorted(datasets.SCENE_SETS))
+    p.add_argument("--scene-zoom", type=float, default=1.0)
+    p.add_argument("--image-size", type=int, default=32, choices=(32, 64))
+    p.add_argument("--lr", type=float, default=0.001)
+    p.add_argument("--lr-step", type=int, default=500)
+    p.add_argument("--lr-gamma", type=float, default=0.6)
+    p.add_argument("--num-epochs", type=int, default=15)
+    p.add_argument("--every", type=int, default=500, help="measure every N iterations")
+    p.add_argument("--seed", type=int, default=999)
+    p.add_argument("--num-threads", type=int, default=1)
+    a = p.parse_args()
+
+    seed_everything(a.seed, a.num_threads)
+    data = datasets.load_images(a.dataset, None, a.image_size, 6000, seed=a.seed, scene_zoom=a.scene_zoom)
+    heldout = datasets.load_images(a.dataset, None, a.image_size, 1000, seed=a.seed + 1, scene_zoom=a.scene_zoom).images
+    judge = judges.load_iclevr_evaluator().net
+    floor = metrics.frechet_distance(judge, heldout, data.images[:1000])
+    real_diversity = metrics.pixel_diversity(heldout)
+    start = time.perf_counter()
+    print(f"{a.dataset}, objects x{a.scene_zoom:g}, {a.image_size} px: floor {floor:.1f}\n"
+          "| iteration | FD | FD / floor | diversity / real's | seconds |\n|---|---|---|---|---|")
+
+    def measure(result) -> None:      # called at each snapshot; sampling draws on its own generator
+        iteration = max(result.snapshots)
+        if iteration == 0 or iteration % a.every:
+            return
+        samples = train.sample(result.netG, 1000, 100, seed=a.seed + 1)
+        fd = metrics.frechet_distance(judge, heldout, samples)
+        print(f"| {iteration} | {fd:.1f} | {fd / floor:.1f}x | {metrics.pixel_diversity(samples) / real_diversity:.2f} "
+              f"| {time.perf_counter() - start:.0f} |", flush=True)
+
+    seed_everything(a.seed, a.num_threads)
+    netG = nets.define_G("dcgan", nz=100, ngf=32, nc=3, image_size=a.image_size)
+    netD = nets.define_D("dcgan", ndf=32, nc=3, image_size=a.image_size)
+    options = train.TrainOptions(nz=100, lr=a.lr, lr_step=a.lr_step, lr_gamma=a.lr_gamma, num_epochs=a.num_epochs,
+                                 batch_size=64, seed=a.seed, device="cpu", snapshot_every=a.every,
+                                 on_snapshot=measure, log_every=10 ** 6, verbose=False)
+    train.train_gan(netG, netD, data, losses.define_loss("vanilla"), options)
+
+
+if __name__ == "__main__":
+    main()
