@@ -101,17 +101,25 @@ def _scene_sets(metrics: dict):
 def _varied_is_harder(metrics: dict) -> Finding:
     (uniform, u, lu), (varied, v, lv) = _scene_sets(metrics)
     ru, rv = u["frechet_distance"] / u["frechet_floor"], v["frechet_distance"] / v["frechet_floor"]
-    measured = f"FD over its real-vs-real floor: {uniform} {ru:.1f}x, {varied} {rv:.1f}x"
+    # The floor is what 1,000 real images score against the held-out ones: a varied set's is higher, so
+    # the ratio flatters it. What a generator adds beyond its floor compares the two sets.
+    eu, ev = u["frechet_distance"] - u["frechet_floor"], v["frechet_distance"] - v["frechet_floor"]
+    measured = (f"FD over its real-vs-real floor: {uniform} {ru:.1f}x, {varied} {rv:.1f}x; "
+                f"beyond the floor: {uniform} {eu:.1f}, {varied} {ev:.1f}")
     if not lu.ok and lv.ok:
-        return Finding(measured, "not reproduced", f"the varied set ({varied}) is learnt and the uniform one is not")
+        state = "ends at the edge of the learned bar" if lu.edge else "is not"
+        return Finding(measured, "not reproduced", f"the varied set ({varied}) is learnt and the uniform one {state} "
+                                                   f"({lu.numbers})")
     outcome = not_learnt(measured, lu)
     if outcome:
         return outcome
     if not lv.ok:
         return Finding(measured, "reproduced", f"the uniform set is learnt, the varied one ({varied}) is not")
-    if differ(rv, ru, "fd_scenes") > 0:
-        return Finding(measured, "partly", "both are learnt; the varied set ends farther from its data")
-    return Finding(measured, "not reproduced", "both are learnt, the varied set as well as the uniform one")
+    if differ(ev, eu, "fd_scenes") > 0:
+        return Finding(measured, "partly", "both are learnt; the varied set ends farther beyond its floor, "
+                                           "by more than the seed spread")
+    return Finding(measured, "not reproduced", "both are learnt: the varied set does not fail (its distance beyond "
+                                               "the floor is within the seed spread of the uniform one's, or below it)")
 
 
 def _d_overpowers(metrics: dict) -> Finding:
@@ -121,16 +129,20 @@ def _d_overpowers(metrics: dict) -> Finding:
         f"{name}: D above 99% in {d['share_last_epoch']:.0%} of the last epoch's iterations, G's loss "
         + (f"{d['g_loss_then']:.2f} when D first held above 99%, {d['g_loss_last']:.2f} at the end" if d["from"] is not None
            else "-") for name, d in dom.items())
-    broken = [name for name, _, learnt in sets if not learnt.ok and dom[name]["from"] is not None
+    # a set at the edge of the learned bar did not clearly fail: it is no evidence of a broken training
+    broken = [name for name, _, learnt in sets if not learnt.ok and not learnt.edge and dom[name]["from"] is not None
               and dom[name]["g_loss_last"] >= dom[name]["g_loss_then"]]
-    learnt = [name for name, _, l in sets if l.ok]
-    if not learnt:
+    learnt = [name for name, _, l in sets if l.ok or l.edge]
+    if not any(l.ok for _, _, l in sets):
         return not_learnt(measured, *(l for _, _, l in sets))
     if broken:
-        return Finding(measured, "reproduced", f"on {', '.join(broken)} D held above 99% while G stopped improving "
-                                               f"and did not learn; {', '.join(learnt)} learnt")
+        checks = {name: l for name, _, l in sets}
+        return Finding(measured, "reproduced", f"on {', '.join(broken)} D held above 99% while G's loss rose and G did "
+                                               f"not learn ({'; '.join(checks[n].numbers for n in broken)}); "
+                                               f"{', '.join(learnt)} learnt")
     if any(dom[n]["from"] is not None for n in learnt):
-        return Finding(measured, "partly", "D passed 99%, but G still learned the data")
+        return Finding(measured, "partly", "D passed 99% and G's loss rose, but G still learned the data "
+                                           "(or came to the edge of the learned bar): training did not break")
     return Finding(measured, "not reproduced", "D never held above 99%")
 
 
@@ -185,7 +197,8 @@ CLAIMS: dict[str, list[Claim]] = {
     "cgan": claims_cgan.CLAIMS,
     "dcgan": [
         Claim("varied_harder", "000", "the varied dataset (cats) fails where the uniform one (cars) is learnt",
-              "FD of 1,000 samples to held-out real images over the real-vs-real floor (scene judge)",
+              "FD of 1,000 samples to held-out real images (scene judge): learnt or not by its ratio to the "
+              "real-vs-real floor, the two sets compared by how far each lies beyond its floor",
               f"the uniform set: {SCENES_LEARNT}; the varied set failing is the report's finding", "fd_scenes",
               _varied_is_harder),
         Claim("d_overpowers", "000", "D can pass 99% accuracy, overpower G and break training",

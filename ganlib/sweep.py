@@ -90,11 +90,20 @@ def finished(lab_id: str, profile: str, run: Run, folder: Path) -> bool:
     return read_run(folder).get("parameters") == json.loads(json.dumps(wanted))
 
 
-def execute(lab_id: str, profile: str, overrides: dict, out: str) -> dict:
+def execute(lab_id: str, profile: str, overrides: dict, out: str, planned: dict | None = None) -> dict:
     """One run, on a Dask worker: ``run_lab`` into ``out``. Returns its status and error line; a
-    kernel whose start lost a race with another kernel's is started again (``KERNEL_TRIES`` in all)."""
+    kernel whose start lost a race with another kernel's is started again (``KERNEL_TRIES`` in all).
+    ``planned``: the parameters the sweep planned for it; a worker that resolves others (the profile's
+    file or the lab's defaults changed while the sweep ran) fails the run instead of mixing settings."""
     from .runner import NotebookFailed, run_lab
 
+    if planned is not None:
+        now = resolve_params(lab_id, profile, overrides)
+        changed = [k for k in planned if now.get(k) != planned[k]]
+        if changed:
+            k = changed[0]
+            return {"status": "failed", "error": f"the {profile} profile changed after the sweep was planned "
+                                                 f"({k}: {planned[k]!r} -> {now.get(k)!r}); run the sweep again"}
     for attempt in range(1, KERNEL_TRIES + 1):
         try:
             run_lab(lab_id, profile, overrides, out, verbose=False)
@@ -186,8 +195,8 @@ def run_sweep(lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, wo
     try:
         write_plan(folder, lab_id, profile, fixed, grid, seeds, runs)
         if todo:
-            futures = {client.submit(execute, lab_id, profile, r.overrides, str((folder / r.id).resolve()), pure=False): r
-                       for r in todo}
+            futures = {client.submit(execute, lab_id, profile, r.overrides, str((folder / r.id).resolve()),
+                                     resolve_params(lab_id, profile, r.overrides), pure=False): r for r in todo}
             for future in tqdm(as_completed(futures), total=len(futures), desc=f"sweep {folder.name}", unit="run"):
                 run = futures[future]
                 try:

@@ -1,5 +1,6 @@
 """The comparison with the original reports: first did it learn, then a verdict only beyond the seed spread."""
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -90,9 +91,26 @@ def test_a_dcgan_at_25x_its_floor_is_not_learnt_and_the_uniform_vs_varied_claim_
     assert verdict_of("dcgan", "d_overpowers", dcgan(scene_set(25.0), scene_set(7.0, d_above=(3.0, 6.0)))) == "not learnt"
 
 
+def test_a_generator_just_past_the_bar_shows_how_far_and_that_it_is_at_the_edge():
+    reason = findings("dcgan", dcgan(scene_set(5.04), scene_set(9.0)))[0][1].reason
+    assert "5.04x" in reason and "at the edge" in reason
+    assert "at the edge" not in findings("dcgan", dcgan(scene_set(25.0), scene_set(9.0)))[0][1].reason
+    # a set at the edge while D dominates is no broken training: the other set learnt, D passed 99%
+    edge = dcgan(scene_set(5.04, d_above=(2.9, 5.5)), scene_set(2.6, d_above=(2.9, 4.9)))
+    assert verdict_of("dcgan", "d_overpowers", edge) == "partly"
+    clearly = dcgan(scene_set(9.0, d_above=(2.9, 5.5)), scene_set(2.6, d_above=(2.9, 4.9)))
+    assert verdict_of("dcgan", "d_overpowers", clearly) == "reproduced"
+
+
 def test_the_uniform_set_learning_and_the_varied_failing_reproduces_report_000():
     assert verdict_of("dcgan", "varied_harder", dcgan(scene_set(2.0), scene_set(9.0))) == "reproduced"
     assert verdict_of("dcgan", "varied_harder", dcgan(scene_set(9.0), scene_set(2.0))) == "not reproduced"
+    # both learnt: the varied set is farther beyond its own (higher) floor, though its ratio is lower
+    beyond = 51.0 * math.exp(SEED_SPREAD["fd_scenes"].margin()) * 1.2           # past the margin from 51
+    both = dcgan(scene_set(4.0, floor=17.0), scene_set(1 + beyond / 60.0, floor=60.0))      # both under 5x
+    assert verdict_of("dcgan", "varied_harder", both) == "partly"
+    assert verdict_of("dcgan", "varied_harder", dcgan(scene_set(4.0, floor=17.0), scene_set(2.3, floor=39.0))) \
+        == "not reproduced"                                                    # 51 vs 51
     # a collapsed generator near its floor is not learnt either
     assert verdict_of("dcgan", "varied_harder", dcgan(scene_set(2.0, diversity=0.01), scene_set(9.0))) == "not learnt"
 

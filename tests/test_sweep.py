@@ -156,3 +156,17 @@ def test_a_kernel_whose_start_raced_with_another_is_started_again(monkeypatch):
     assert sweep_module.execute("mnist", "smoke", {}, "out") == {
         "status": "failed", "error": "RuntimeError: Kernel didn't respond in 60 seconds"}
     assert len(calls) == sweep_module.KERNEL_TRIES
+
+
+def test_a_run_whose_profile_changed_after_planning_fails_instead_of_mixing_settings(monkeypatch):
+    from ganlib import runner, sweep as sweep_module
+    from ganlib.labs import resolve_params
+
+    ran = []
+    monkeypatch.setattr(runner, "run_lab", lambda *args, **kwargs: ran.append(args))
+    planned = resolve_params("mnist", "smoke", {"seed": 5})
+    assert sweep_module.execute("mnist", "smoke", {"seed": 5}, "out", planned)["status"] == "ok"
+    # a worker that reads an edited profile resolves another nz than the sweep planned
+    result = sweep_module.execute("mnist", "smoke", {"seed": 5}, "out", {**planned, "nz": planned["nz"] + 1})
+    assert result["status"] == "failed" and "smoke profile changed" in result["error"] and "nz" in result["error"]
+    assert len(ran) == 1
