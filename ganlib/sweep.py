@@ -40,6 +40,7 @@ class Run:
     point: dict        # the grid point: {name: value}
     seed: int
     overrides: dict    # everything given on top of the profile: fixed -p values, the point, seed, threads
+    params: dict       # the profile with the overrides, resolved when the sweep was planned
 
 
 def parse_grid(lab_id: str, pairs: list[tuple[str, str]]) -> dict[str, list]:
@@ -73,10 +74,10 @@ def plan(lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, num_thr
             overrides = {**fixed, **point, "seed": seed}
             if num_threads is not None:
                 overrides["num_threads"] = num_threads
-            resolve_params(lab_id, profile, overrides)          # raises ParameterError naming the value
+            params = resolve_params(lab_id, profile, overrides)     # raises ParameterError naming the value
             run_id = "_".join([*(f"{k}-{json.dumps(v, separators=(',', ':'))}" for k, v in point.items()),
                                f"seed-{seed}"])
-            runs.append(Run(file_name(run_id), point, seed, overrides))
+            runs.append(Run(file_name(run_id), point, seed, overrides, params))
     return runs
 
 
@@ -86,7 +87,7 @@ def finished(lab_id: str, profile: str, run: Run, folder: Path) -> bool:
 
     if status(folder) != "ok" or read_metrics(folder) is None:     # an unreadable result is run again
         return False
-    wanted = absolute_paths(get_lab(lab_id), resolve_params(lab_id, profile, run.overrides), dataset_names())
+    wanted = absolute_paths(get_lab(lab_id), run.params, dataset_names())
     return read_run(folder).get("parameters") == json.loads(json.dumps(wanted))
 
 
@@ -196,7 +197,7 @@ def run_sweep(lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, wo
         write_plan(folder, lab_id, profile, fixed, grid, seeds, runs)
         if todo:
             futures = {client.submit(execute, lab_id, profile, r.overrides, str((folder / r.id).resolve()),
-                                     resolve_params(lab_id, profile, r.overrides), pure=False): r for r in todo}
+                                     r.params, pure=False): r for r in todo}
             for future in tqdm(as_completed(futures), total=len(futures), desc=f"sweep {folder.name}", unit="run"):
                 run = futures[future]
                 try:
