@@ -298,8 +298,9 @@ def score_translations(outputs_uint8: torch.Tensor, inputs_uint8: torch.Tensor, 
     """A set of translations of ``inputs_uint8`` into ``target_domain`` ('A' or 'B'): ``paired_scores``
     against the hidden pair (None where the test split is unpaired), the judge's domain rate, the FD
     to the target domain's real images in the judge's feature space, the outputs' diversity (mean
-    pairwise distance; a collapsed generator gives every input the same output), how far each output
-    moved from its input (mean L1), and the near-black area it added (``metrics.dark_excess``)."""
+    pairwise distance; a collapsed generator gives every input the same output), whether each output
+    points back to its own input (``metrics.input_recall``), how far each output moved from its input
+    (mean L1), and the near-black area it added (``metrics.dark_excess``)."""
     from . import judges, metrics
 
     out = {"l1": None, "psnr": None, "ssim": None}
@@ -308,6 +309,7 @@ def score_translations(outputs_uint8: torch.Tensor, inputs_uint8: torch.Tensor, 
     out["domain_rate"] = judges.domain_rate(judge, outputs_uint8, target_domain)
     out["frechet_distance"] = metrics.frechet_distance(judge, target.images, outputs_uint8)
     out["diversity"] = metrics.pixel_diversity(outputs_uint8)
+    out["input_recall"] = metrics.input_recall(outputs_uint8, inputs_uint8)
     out["change"] = (outputs_uint8.float() - inputs_uint8.float()).abs().mean().item() / 255
     out["dark_excess"] = metrics.dark_excess(outputs_uint8, inputs_uint8)
     return out

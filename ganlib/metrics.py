@@ -9,6 +9,7 @@ r"""Scores of generated images, computed from a judge's features or predictions 
 * ``frechet_floor``: the same distance between held-out real digits and the reference
   digits, i.e. what a perfect generator would score with this many samples.
 * ``judge_confidence``: share of samples whose top class has p >= 0.9.
+* ``input_recall``: whether translations point back to their own inputs (CycleGAN collapse).
 * ``class_coverage``: entropy of the predicted-class histogram over log 10; 1 means all
   ten digits equally often, 0 means one digit only (mode collapse).
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torchmetrics.image.fid import FrechetInceptionDistance
 
@@ -100,6 +102,17 @@ def pixel_diversity(images_uint8: torch.Tensor) -> float:
     x = images_uint8.float().flatten(1) / 255
     n = len(x)
     return float(torch.cdist(x, x, p=1).sum() / (n * (n - 1) * x.size(1)))
+
+
+def input_recall(outputs_uint8: torch.Tensor, inputs_uint8: torch.Tensor, size: int = 8, top: float = 0.05) -> float:
+    """Share of outputs whose own input is among the ``top`` share of inputs nearest to them, compared
+    as ``size`` x ``size`` colour thumbnails (chance: ``top``). A translator keeps its input's layout and
+    colours, so its outputs point back to their inputs; a collapsed one, drawing the same object
+    wherever the input's object was, does not, though its outputs still differ by position."""
+    thumbs = lambda x: F.adaptive_avg_pool2d(x.float() / 255, size).flatten(1)
+    distances = torch.cdist(thumbs(outputs_uint8), thumbs(inputs_uint8))
+    closer = (distances < distances.diagonal().unsqueeze(1)).sum(1)       # inputs nearer than its own
+    return float((closer < top * (len(inputs_uint8) - 1)).float().mean())
 
 
 def sample_scores(judge: nn.Module, samples: torch.Tensor, heldout: torch.Tensor, reference: torch.Tensor) -> dict:

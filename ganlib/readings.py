@@ -93,21 +93,28 @@ def _inversion(metrics: dict, part: str | None) -> list[str]:
     return lines + finding_lines("inversion", metrics)
 
 
+def _recall(scores: dict) -> str:
+    return "not measured" if scores.get("input_recall") is None else f"{scores['input_recall']:.0%}"
+
+
 def _cyclegan(metrics: dict, part: str | None) -> list[str]:
     a, b = (esc(d) for d in metrics["domains"])
     base = metrics["identity_baseline"]
     lines = [f"The judge tells {a} from {b} on {metrics['judge_accuracy_real']:.1%} of the test images; untranslated, "
              f"{base['A2B']['domain_rate']:.0%} of the {a} test images pass for {b}. Diversity is the mean distance "
              f"between the translations of different inputs (the inputs themselves: {base['A2B']['diversity']:.3f}); "
-             f"a generator that draws one image for every input has none."]
+             f"a generator that draws one image for every input has none. Input recall is the share of translations "
+             f"whose own input is among the nearest 5% of the inputs (chance 5%): a generator that draws the same "
+             f"object wherever the input's object was keeps some diversity but loses its inputs."]
     for config, c in metrics["configs"].items():
         s = c["A2B"]
         close = (f"SSIM to the true translation {s['ssim']:.2f} (input: {base['A2B']['ssim']:.2f})" if metrics["paired"]
                  else f"FD to real {b} {s['frechet_distance']:.3g} (input: {base['A2B']['frechet_distance']:.3g})")
         lines.append(f"- **{config}**, {a} -> {b}: {s['domain_rate']:.0%} judged {b}; {close}; diversity "
-                     f"{s['diversity']:.3f}; mean change from the input {s['change']:.3f}; newly near-black "
+                     f"{s['diversity']:.3f}; input recall {_recall(s)}; mean change from the input {s['change']:.3f}; newly near-black "
                      f"{s['dark_excess']:.1%} of the image (a hole: over {DARK_EXCESS_MAX:.0%}). {b} -> {a}: "
-                     f"{c['B2A']['domain_rate']:.0%} judged {a}, diversity {c['B2A']['diversity']:.3f}.")
+                     f"{c['B2A']['domain_rate']:.0%} judged {a}, diversity {c['B2A']['diversity']:.3f}, input recall "
+                     f"{_recall(c['B2A'])}.")
     return lines + finding_lines("cyclegan", metrics)
 
 

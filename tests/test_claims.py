@@ -165,13 +165,13 @@ def test_a_conditional_generator_whose_samples_collapsed_is_not_learnt():
 # ---- cyclegan ----
 
 def translation(domain_rate: float, ssim: float, diversity: float = 0.2, change: float = 0.1, dark: float = 0.0,
-                fd: float = 100.0) -> dict:
+                fd: float = 100.0, recall: float = 0.9) -> dict:
     return {"domain_rate": domain_rate, "ssim": ssim, "psnr": 20.0, "diversity": diversity, "change": change,
-            "dark_excess": dark, "frechet_distance": fd}
+            "dark_excess": dark, "frechet_distance": fd, "input_recall": recall}
 
 
 def cyclegan(resnet: dict, unet: dict | None = None, aug: dict | None = None, paired: bool = True) -> dict:
-    identity = translation(0.0, 0.81, diversity=0.2, change=0.0, fd=400.0)
+    identity = translation(0.0, 0.81, diversity=0.2, change=0.0, fd=400.0, recall=1.0)
     config = lambda s: {"A2B": s, "B2A": s}
     return {"paired": paired, "identity_baseline": {"A2B": identity, "B2A": identity},
             "configs": {"resnet": config(resnet), "unet": config(unet or translation(0.1, 0.8, change=0.02)),
@@ -183,6 +183,14 @@ def test_a_collapsed_translator_judged_in_the_target_domain_is_not_learnt():
     finding = findings("cyclegan", cyclegan(collapsed))[0][1]
     assert finding.verdict == "not learnt" and "as diverse as the inputs" in finding.reason
     assert verdict_of("cyclegan", "unet_keeps", cyclegan(collapsed)) == "not learnt"
+
+
+def test_a_translator_that_draws_the_same_object_wherever_the_input_was_is_not_learnt():
+    # its outputs still differ by position (79% as diverse as the inputs), but few point back to their input
+    same_object = translation(0.88, 0.66, diversity=0.158, recall=0.14)
+    finding = findings("cyclegan", cyclegan(same_object))[0][1]
+    assert finding.verdict == "not learnt" and "14% of the outputs have their own input" in finding.reason
+    assert verdict_of("cyclegan", "a2b", cyclegan(translation(0.88, 0.66, diversity=0.158, recall=0.6))) != "not learnt"
 
 
 def test_a_translation_is_read_against_the_true_translation_and_the_untranslated_input():
@@ -206,6 +214,9 @@ def test_the_unet_barely_changing_its_input_is_read_by_whether_its_outputs_leave
         == "not reproduced"                              # it translates
     collapsed = translation(0.9, 0.8, diversity=0.02)
     assert verdict_of("cyclegan", "unet_keeps", cyclegan(collapsed, unet=translation(0.05, 0.8))) == "not learnt"
+    assert verdict_of("cyclegan", "unet_keeps", cyclegan(resnet, unet=collapsed)) == "not learnt"
+    # a U-Net that translates contradicts the report, whatever the ResNet did
+    assert verdict_of("cyclegan", "unet_keeps", cyclegan(collapsed, unet=translation(0.8, 0.8))) == "not reproduced"
 
 
 def test_unpaired_translations_are_partly_at_most_for_want_of_the_true_translation():

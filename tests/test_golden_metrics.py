@@ -54,6 +54,7 @@ TOLERANCES = {
     "cyclegan:*.change": (0.003, 0.0),               # 0.0009 (AVX2-limited vs native, 2-core EPYC)
     "cyclegan:*.diversity": (0.004, 0.0),            # 0.0010
     "cyclegan:*.dark_excess": (0.01, 0.0),           # 0
+    "cyclegan:*.input_recall": (0.13, 0.0),          # 0.0625 (one of 16 test images; AVX2-limited vs native, EPYC)
     # dcgan
     "dcgan:*.frechet_distance": (0.0, 0.05),         # 16.7 of 1,455 (1.1%)
     "dcgan:*.d_accuracy_final": (0.03, 0.0),         # 0.010

@@ -47,3 +47,27 @@ def test_histogram_overlap():
     a = torch.linspace(0, 1, 100)
     assert metrics.histogram_overlap(a, a) == pytest.approx(1.0)
     assert metrics.histogram_overlap(torch.zeros(50), torch.ones(50)) == 0.0
+
+
+def objects(colours: torch.Tensor, sizes: torch.Tensor) -> torch.Tensor:
+    """A centred square of each colour and size (in pixels) on a gray 32 x 32 floor, as uint8."""
+    images = torch.full((len(colours), 3, 32, 32), 128, dtype=torch.uint8)
+    for image, colour, size in zip(images, colours, sizes):
+        lo = 16 - int(size) // 2
+        image[:, lo:lo + int(size), lo:lo + int(size)] = colour.view(3, 1, 1)
+    return images
+
+
+def test_a_translator_that_keeps_its_inputs_points_back_to_them_and_a_collapsed_one_does_not():
+    gen = torch.Generator().manual_seed(0)
+    colours = torch.randint(0, 256, (60, 3), generator=gen, dtype=torch.uint8)
+    sizes = torch.randint(6, 20, (60,), generator=gen)
+    inputs = objects(colours, sizes)
+    kept = objects(colours, sizes)
+    kept[:, :, ::4] = kept[:, :, ::4] // 2                        # its colour and size, with dark stripes
+    assert metrics.input_recall(inputs, inputs) == 1.0
+    assert metrics.input_recall(kept, inputs) > 0.5
+    # the same blue object wherever (and however large) the input's was: its outputs still differ
+    collapsed = objects(torch.tensor([[40, 60, 220]] * 60, dtype=torch.uint8), sizes)
+    assert metrics.pixel_diversity(collapsed) > 0.5 * metrics.pixel_diversity(inputs)
+    assert metrics.input_recall(collapsed, inputs) < 0.3
