@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Callable, ClassVar
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .checkpoint import Checkpoint, CheckpointMismatch, RandomState, TrainingDiverged, architecture_hash
@@ -30,7 +31,8 @@ from .settings import pick_device
 # per iteration, named as in report 004's code
 TERMS = ("loss_identity_A", "loss_identity_B", "loss_gan_A2B", "loss_gan_B2A", "loss_cycle_ABA", "loss_cycle_BAB",
          "total_loss", "loss_discrim_A", "loss_discrim_B")
-PANEL_TITLES = ("real A", "replicate A", "fake A", "cycle A", "real B", "replicate B", "fake B", "cycle B")
+PANEL_TITLES = ("real A", "replicate A\nG_BA(real A)", "fake A\nG_BA(real B)", "cycle A\nG_BA(G_AB(real A))",
+                "real B", "replicate B\nG_AB(real B)", "fake B\nG_AB(real A)", "cycle B\nG_AB(G_BA(real B))")
 
 __all__ = ["ImagePool", "CycleOptions", "CycleResult", "CycleSteps", "train_cyclegan", "translate", "panel_images",
            "paired_scores", "random_affine", "linear_decay", "CheckpointMismatch", "TrainingDiverged"]
@@ -71,14 +73,25 @@ class ImagePool:
         self.gen.set_state(state["rng"])
 
 
-def random_affine(batch: torch.Tensor) -> torch.Tensor:
-    """Report 004's augmentation, one draw per image: ``RandomAffine(degrees=(-30, 30),
-    translate=(0.1, 0.3), scale=(0.8, 1.2))``, the uncovered corners black as with PIL images.
-    Draws from torch's global stream (saved in checkpoints)."""
-    from torchvision.transforms import v2
-
-    affine = v2.RandomAffine(degrees=(-30, 30), translate=(0.1, 0.3), scale=(0.8, 1.2), fill=-1.0)
-    return torch.stack([affine(image) for image in batch])
+def random_affine(batch: torch.Tensor, fill: str = "black") -> torch.Tensor:
+    """Report 004's augmentation, one draw per image, as ``RandomAffine(degrees=(-30, 30),
+    translate=(0.1, 0.3), scale=(0.8, 1.2))`` draws it: a rotation, a shift of up to 10% of the width
+    and 30% of the height, a zoom. ``fill``: what covers the corners the move uncovers: ``black`` as
+    with the report's PIL images, or ``reflect``, the image mirrored at its edges (no black area for D
+    to take as a mark of real images). Draws from torch's global stream (saved in checkpoints)."""
+    n = batch.size(0)
+    u = torch.rand(n, 4).to(batch.device)
+    angle = torch.deg2rad(u[:, 0] * 60 - 30)
+    shift = torch.stack([(u[:, 1] * 2 - 1) * 0.1, (u[:, 2] * 2 - 1) * 0.3], 1) * 2     # in [-1, 1] units
+    zoom = 0.8 + 0.4 * u[:, 3]
+    # affine_grid maps each output pixel to where it is read from: the inverse of shift(rotate(zoom(x)))
+    cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
+    inverse = torch.stack([torch.stack([cos, sin], 1), torch.stack([-sin, cos], 1)], 1)    # n x 2 x 2
+    theta = torch.cat([inverse, -(inverse @ shift.unsqueeze(2))], 2)                       # n x 2 x 3
+    grid = F.affine_grid(theta, list(batch.shape), align_corners=False)
+    if fill == "reflect":
+        return F.grid_sample(batch, grid, mode="nearest", padding_mode="reflection", align_corners=False)
+    return F.grid_sample(batch + 1, grid, mode="nearest", padding_mode="zeros", align_corners=False) - 1
 
 
 def linear_decay(num_epochs: int, decay_epochs: int):
@@ -94,7 +107,8 @@ class CycleOptions(RunOptions):
 
     ``decay_epochs``: the learning rates stay for num_epochs - decay_epochs epochs, then fall
     linearly towards 0 (the CycleGAN code's 'linear' policy). ``augment``: ``random_affine`` on
-    every training batch. ``panel_pair`` (one uint8 A image, one B image): the 2x4 panel is stored
+    every training batch, its uncovered corners filled as ``augment_fill`` says. ``panel_pair``
+    (one uint8 A image, one B image): the 2x4 panel is stored
     in the result before training and after each epoch, then ``on_epoch(result)`` runs.
     """
 
@@ -107,11 +121,13 @@ class CycleOptions(RunOptions):
     lr_d: float = 2e-4
     decay_epochs: int = 0
     augment: bool = False
+    augment_fill: str = "black"
     pool_size: int = 50
     panel_pair: tuple | None = None
     on_epoch: Callable | None = None
 
-    LAB_PARAMS: ClassVar[tuple] = (*RunOptions.LAB_PARAMS, "lr_g", "lr_d", "decay_epochs", "pool_size")
+    LAB_PARAMS: ClassVar[tuple] = (*RunOptions.LAB_PARAMS, "lr_g", "lr_d", "decay_epochs", "pool_size",
+                                                "augment_fill")
 
 
 @dataclass(kw_only=True)
@@ -255,7 +271,7 @@ def train_cyclegan(G_A2B: nn.Module, G_B2A: nn.Module, D_A: nn.Module, D_B: nn.M
         real_a = to_float(images_a[batch_at(order_a, it, iters_per_epoch, batch_size)])
         real_b = to_float(images_b[batch_at(order_b, it, iters_per_epoch, batch_size)])
         if opts.augment:
-            real_a, real_b = random_affine(real_a), random_affine(real_b)
+            real_a, real_b = random_affine(real_a, opts.augment_fill), random_affine(real_b, opts.augment_fill)
         loop.record(it, steps.step(real_a, real_b), 2 * real_a.size(0))
         if (it + 1) % iters_per_epoch == 0:
             for sched in steps.schedulers:
@@ -273,7 +289,8 @@ def _fingerprint(steps: CycleSteps, train_a: ImageData, train_b: ImageData, opts
             "datasets": [train_a.name, train_b.name], "num_images": [len(train_a), len(train_b)],
             "image_shape": list(train_a.image_shape), "batch_size": batch_size, "lr_g": opts.lr_g, "lr_d": opts.lr_d,
             "betas": list(opts.betas), "seed": opts.seed, "decay_epochs": opts.decay_epochs,
-            "num_epochs": opts.num_epochs, "augment": opts.augment, "pool_size": opts.pool_size,
+            "num_epochs": opts.num_epochs, "augment": opts.augment,
+            "augment_fill": opts.augment_fill if opts.augment else None, "pool_size": opts.pool_size,
             "lambdas": [loss.lambda_cycle, loss.lambda_identity, loss.d_weight]}
 
 
@@ -294,13 +311,15 @@ def paired_scores(output_uint8: torch.Tensor, target_uint8: torch.Tensor) -> dic
 
 
 def score_translations(outputs_uint8: torch.Tensor, inputs_uint8: torch.Tensor, target: ImageData,
-                       target_domain: str, judge: nn.Module, paired: bool) -> dict:
+                       target_domain: str, judge: nn.Module, paired: bool, generator: nn.Module | None = None) -> dict:
     """A set of translations of ``inputs_uint8`` into ``target_domain`` ('A' or 'B'): ``paired_scores``
     against the hidden pair (None where the test split is unpaired), the judge's domain rate, the FD
     to the target domain's real images in the judge's feature space, the outputs' diversity (mean
     pairwise distance; a collapsed generator gives every input the same output), whether each output
     points back to its own input (``metrics.input_recall``), how far each output moved from its input
-    (mean L1), and the near-black area it added (``metrics.dark_excess``)."""
+    (mean L1), and the near-black area it added (``metrics.dark_excess``). Given the ``generator``
+    that made the outputs: how well it replicates images already in its target domain
+    (``replicate_psnr``, report 004's "replicate" panel; the identity term of its loss)."""
     from . import judges, metrics
 
     out = {"l1": None, "psnr": None, "ssim": None}
@@ -312,4 +331,6 @@ def score_translations(outputs_uint8: torch.Tensor, inputs_uint8: torch.Tensor, 
     out["input_recall"] = metrics.input_recall(outputs_uint8, inputs_uint8)
     out["change"] = (outputs_uint8.float() - inputs_uint8.float()).abs().mean().item() / 255
     out["dark_excess"] = metrics.dark_excess(outputs_uint8, inputs_uint8)
+    out["replicate_psnr"] = None if generator is None else \
+        paired_scores(translate(generator, target.images), target.images)["psnr"]
     return out

@@ -363,6 +363,10 @@ CYCLEGAN = Lab(
         "d_weight": Param(float, "weight of the discriminators' loss (5 in the report)", min=0, default=5.0),
         "pool_size": Param(int, "past fakes kept for the discriminators (50 in the CycleGAN code; 0: none)", min=0,
                            default=50),
+        "augment_fill": Param(str, "_aug configs: what fills the corners a rotation or shift uncovers: black (the "
+                                   "report's) or reflect (the image mirrored; black corners teach D that dark areas "
+                                   "mark real images, and G paints dark holes)", choices=("black", "reflect"),
+                              default="black"),
         "judge_epochs": Param(int, "training epochs of the A-vs-B judge", min=1, default=3),
         **_run(seed=0, log_every=250, snapshot_every=None),
     },

@@ -121,7 +121,7 @@ def verdict(text: str) -> str:
 def format_table(rows: dict, digits: int = 3) -> str:
     """{row name: {column: value}} as an aligned text table, floats rounded (stable in nbval)."""
     columns = list(dict.fromkeys(c for r in rows.values() for c in r))
-    cell = lambda v: f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+    cell = lambda v: f"{v:.{digits}f}" if isinstance(v, float) else "-" if v is None else str(v)
     table = [["run", *columns]] + [[name, *(cell(r.get(c, "")) for c in columns)] for name, r in rows.items()]
     widths = [max(len(row[k]) for row in table) for k in range(len(table[0]))]
     return "\n".join("  ".join(v.rjust(w) if k else v.ljust(w) for k, (v, w) in enumerate(zip(row, widths)))

@@ -7,6 +7,7 @@ JupyterLab only (headless runs keep static PNGs).
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import torch
 from torchvision.utils import make_grid
 
@@ -81,9 +82,10 @@ def _panels_over_iterations(histories: dict, curves: tuple, line: float, smooth:
     fig, axes = plt.subplots(1, len(histories), figsize=(4.5 * len(histories), 3.2), squeeze=False,
                              sharey=True)
     for ax, (name, h) in zip(axes[0], histories.items()):
-        for key, label in curves:
+        # the second curve drawn thin over the first, so that where they differ both show
+        for (key, label), style in zip(curves, ({"lw": 1.6, "alpha": 0.6}, {"lw": 0.7})):
             ys = _smooth(h[key], smooth)
-            ax.plot(h["iter"][len(h[key]) - len(ys):], ys, label=label)
+            ax.plot(h["iter"][len(h[key]) - len(ys):], ys, label=label, **style)
         ax.axhline(line, color="gray", lw=0.8, ls=":")
         ax.set_title(name)
         ax.set_xlabel("iteration")
@@ -209,7 +211,7 @@ def cycle_panel(images_uint8: torch.Tensor, title: str = "", titles=None):
     """Report 004's 2x4 panel: real, replicate (identity), fake, cycle for A (top) and B (bottom)."""
     from .cyclegan import PANEL_TITLES
 
-    fig, axes = plt.subplots(2, 4, figsize=(8, 4.4))
+    fig, axes = plt.subplots(2, 4, figsize=(8, 5.0))
     for ax, image, name in zip(axes.flat, images_uint8, titles or PANEL_TITLES):
         ax.imshow(image.permute(1, 2, 0).numpy())
         ax.set_title(name, fontsize=9)
@@ -228,6 +230,7 @@ def loss_terms(epoch_means: dict, title: str = ""):
                 "loss_cycle_BAB"):
         values = epoch_means[key]
         ax.plot(range(1, len(values) + 1), values, marker="o", ms=3, label=key)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean over the epoch")
     ax.set_title(title or "Contribution of each term to the generators' loss")
@@ -247,6 +250,8 @@ def g_vs_d(named_epoch_means: dict):
         ax.plot(epochs, means["loss_discrim_B"], marker="o", ms=3, label="D_B")
         ax.set_title(name)
         ax.set_xlabel("epoch")
+        ax.set_ylabel("mean loss over the epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

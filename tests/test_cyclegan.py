@@ -75,6 +75,19 @@ def _domains(n=12, size=32):
     return a, b
 
 
+def test_augmentation_moves_each_image_and_fills_the_uncovered_corners_as_asked():
+    gray = torch.zeros(8, 3, 32, 32)                            # mid-gray in [-1, 1]
+    torch.manual_seed(0)
+    black = cyclegan.random_affine(gray, "black")
+    torch.manual_seed(0)
+    mirrored = cyclegan.random_affine(gray, "reflect")
+    assert black.shape == gray.shape
+    assert (black == -1).all(1).flatten(1).any(1).all()      # every image has uncovered corners, black
+    assert (mirrored == 0).all()                               # mirrored gray is gray: no black to learn
+    torch.manual_seed(0)
+    assert torch.equal(cyclegan.random_affine(gray, "black"), black)    # one draw per image, seeded
+
+
 def test_stopped_and_resumed_training_equals_an_uninterrupted_run(tmp_path):
     a, b = _domains()
     kw = dict(num_epochs=3, batch_size=2, decay_epochs=2, augment=True, pool_size=3, verbose=False,
