@@ -317,9 +317,9 @@ def score_translations(outputs_uint8: torch.Tensor, inputs_uint8: torch.Tensor, 
     to the target domain's real images in the judge's feature space, the outputs' diversity (mean
     pairwise distance; a collapsed generator gives every input the same output), whether each output
     points back to its own input (``metrics.input_recall``), how far each output moved from its input
-    (mean L1), and the near-black area it added (``metrics.dark_excess``). Given the ``generator``
-    that made the outputs: how well it replicates images already in its target domain
-    (``replicate_psnr``, report 004's "replicate" panel; the identity term of its loss)."""
+    (mean L1), and the near-black area it added beyond what it should have (``metrics.dark_excess``).
+    Given the ``generator`` that made the outputs: how well it replicates images already in its
+    target domain (``replicate_psnr``, report 004's "replicate" panel; the identity term of its loss)."""
     from . import judges, metrics
 
     out = {"l1": None, "psnr": None, "ssim": None}
@@ -330,7 +330,9 @@ def score_translations(outputs_uint8: torch.Tensor, inputs_uint8: torch.Tensor, 
     out["diversity"] = metrics.pixel_diversity(outputs_uint8)
     out["input_recall"] = metrics.input_recall(outputs_uint8, inputs_uint8)
     out["change"] = (outputs_uint8.float() - inputs_uint8.float()).abs().mean().item() / 255
-    out["dark_excess"] = metrics.dark_excess(outputs_uint8, inputs_uint8)
+    # near-black beyond the true translation's, or unpaired, beyond the input's and the target domain's usual share
+    out["dark_excess"] = (metrics.dark_excess(outputs_uint8, target.images) if paired else
+                          metrics.dark_excess(outputs_uint8, inputs_uint8, metrics.dark_share(target.images).mean().item()))
     out["replicate_psnr"] = None if generator is None else \
         paired_scores(translate(generator, target.images), target.images)["psnr"]
     return out

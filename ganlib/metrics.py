@@ -145,10 +145,14 @@ def dark_share(images_uint8: torch.Tensor, level: float = 0.1) -> torch.Tensor:
     return (images_uint8.float() / 255 < level).all(dim=1).flatten(1).float().mean(1)
 
 
-def dark_excess(outputs_uint8: torch.Tensor, inputs_uint8: torch.Tensor, level: float = 0.1) -> float:
-    """How much near-black area a translation adds to its input, averaged over the images (0: none):
-    a generator that punches dark holes into its outputs scores high, one that keeps the scene 0."""
-    return float((dark_share(outputs_uint8, level) - dark_share(inputs_uint8, level)).clamp(min=0).mean())
+def dark_excess(outputs_uint8: torch.Tensor, references_uint8: torch.Tensor, allowed: float = 0.0,
+                level: float = 0.1) -> float:
+    """How much near-black area a translation has beyond what it should have, averaged over the
+    images (0: none): per image, its near-black share beyond the larger of its reference's (the true
+    translation, or the input) and ``allowed`` (e.g. the target domain's mean share: zebras' stripes
+    are black). A generator that punches dark holes into its outputs scores high."""
+    reference = dark_share(references_uint8, level).clamp(min=allowed)
+    return float((dark_share(outputs_uint8, level) - reference).clamp(min=0).mean())
 
 
 def d_distance_from_half(d_real: float, d_fake: float) -> float:

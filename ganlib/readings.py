@@ -111,8 +111,9 @@ def _cyclegan(metrics: dict, part: str | None) -> list[str]:
         close = (f"SSIM to the true translation {s['ssim']:.2f} (input: {base['A2B']['ssim']:.2f})" if metrics["paired"]
                  else f"FD to real {b} {s['frechet_distance']:.3g} (input: {base['A2B']['frechet_distance']:.3g})")
         lines.append(f"- **{config}**, {a} -> {b}: {s['domain_rate']:.0%} judged {b}; {close}; diversity "
-                     f"{s['diversity']:.3f}; input recall {_recall(s)}; mean change from the input {s['change']:.3f}; newly near-black "
-                     f"{s['dark_excess']:.1%} of the image (a hole: over {DARK_EXCESS_MAX:.0%}). {b} -> {a}: "
+                     f"{s['diversity']:.3f}; input recall {_recall(s)}; mean change from the input {s['change']:.3f}; dark holes "
+                     f"{s['dark_excess']:.1%} of the image (near-black beyond what it should have; holes: over "
+                     f"{DARK_EXCESS_MAX:.0%}). {b} -> {a}: "
                      f"{c['B2A']['domain_rate']:.0%} judged {a}, diversity {c['B2A']['diversity']:.3f}, input recall "
                      f"{_recall(c['B2A'])}.")
     return lines + finding_lines("cyclegan", metrics)

@@ -102,7 +102,7 @@ SCENES_FD_RATIO = 5.0
 # that of real images (of the inputs) are mostly one image.
 DIVERSITY_MIN = 0.5
 CLASS_COVERAGE_MIN = 0.8        # digits: entropy of the judged classes over log 10; 0.8 ~ 6 of 10 digits
-DARK_EXCESS_MAX = 0.05          # a translation that blackens 5% of the image more than its input has holes
+DARK_EXCESS_MAX = 0.05          # a translation 5% more near-black than it should be (true translation, input) has holes
 # A translation keeps its input recognisable: its own input is among the nearest 5% of the test inputs
 # (8 x 8 thumbnails; chance 5%) for at least half of the outputs. The scenes' true translations score
 # 88% (plain -> striped) and 100%; a ResNet that draws the same dark striped cylinder for every plain
@@ -181,7 +181,8 @@ def translator_learnt(name: str, scores: dict, inputs: dict) -> Learnt:
     if replicate is not None:
         checks.append((replicate >= REPLICATE_PSNR_MIN, f"target-domain images replicated at {replicate:.1f} dB "
                                                         f"(learnt: >= {REPLICATE_PSNR_MIN:g} dB)"))
-    checks.append((dark <= DARK_EXCESS_MAX, f"{dark:.1%} of the image newly near-black (learnt: <= {DARK_EXCESS_MAX:.0%})"))
+    checks.append((dark <= DARK_EXCESS_MAX, f"{dark:.1%} of the image in dark holes (near-black beyond what the "
+                                            f"translation should have; learnt: <= {DARK_EXCESS_MAX:.0%})"))
     return Learnt(name, all(ok for ok, _ in checks), ", ".join(text for _, text in checks))
 
 

@@ -182,7 +182,7 @@ def test_a_collapsed_translator_judged_in_the_target_domain_is_not_learnt():
     collapsed = translation(0.88, 0.59, diversity=0.02)      # the same striped blob for every input
     finding = findings("cyclegan", cyclegan(collapsed))[0][1]
     assert finding.verdict == "not learnt" and "as diverse as the inputs" in finding.reason
-    assert verdict_of("cyclegan", "unet_keeps", cyclegan(collapsed)) == "not learnt"
+    assert verdict_of("cyclegan", "unet_keeps", cyclegan(collapsed)) == "partly"     # beside an unlearnt ResNet
 
 
 def test_a_translator_that_draws_the_same_object_wherever_the_input_was_is_not_learnt():
@@ -220,7 +220,7 @@ def test_the_unet_barely_changing_its_input_is_read_by_whether_its_outputs_leave
     assert verdict_of("cyclegan", "unet_keeps", cyclegan(resnet, unet=translation(0.8, 0.8, change=0.02))) \
         == "not reproduced"                              # it translates
     collapsed = translation(0.9, 0.8, diversity=0.02)
-    assert verdict_of("cyclegan", "unet_keeps", cyclegan(collapsed, unet=translation(0.05, 0.8))) == "not learnt"
+    assert verdict_of("cyclegan", "unet_keeps", cyclegan(collapsed, unet=translation(0.05, 0.8))) == "partly"
     assert verdict_of("cyclegan", "unet_keeps", cyclegan(resnet, unet=collapsed)) == "not learnt"
     # a U-Net that translates contradicts the report, whatever the ResNet did
     assert verdict_of("cyclegan", "unet_keeps", cyclegan(collapsed, unet=translation(0.8, 0.8))) == "not reproduced"

@@ -71,3 +71,18 @@ def test_a_translator_that_keeps_its_inputs_points_back_to_them_and_a_collapsed_
     collapsed = objects(torch.tensor([[40, 60, 220]] * 60, dtype=torch.uint8), sizes)
     assert metrics.pixel_diversity(collapsed) > 0.5 * metrics.pixel_diversity(inputs)
     assert metrics.input_recall(collapsed, inputs) < 0.3
+
+
+def test_dark_holes_are_counted_beyond_the_black_the_translation_should_have():
+    gen = torch.Generator().manual_seed(0)
+    sizes = torch.randint(8, 20, (20,), generator=gen)
+    plain = objects(torch.randint(60, 256, (20, 3), generator=gen, dtype=torch.uint8), sizes)
+    striped = plain.clone()
+    striped[:, :, ::4] = 0                                        # black stripes: what the truth has
+    holes = striped.clone()
+    holes[:, :, 12:20, 12:20] = 0                                 # and an 8 x 8 black hole
+    assert metrics.dark_excess(striped, plain) > 0.2              # against the input: the stripes count
+    assert metrics.dark_excess(striped, striped) == 0.0           # against the true translation: they do not
+    allowed = metrics.dark_share(striped).mean().item()           # unpaired: the target domain's usual share
+    assert metrics.dark_excess(striped, plain, allowed) < 0.01
+    assert metrics.dark_excess(holes, striped) > 0.03
