@@ -198,16 +198,39 @@ def status(data_root=None) -> list[dict]:
     return rows
 
 
+def missing(name: str, data_root=None) -> str | None:
+    """The one-line error for a registered dataset that is not under the data root, saying how to
+    get it; None when it is there (or torchvision fetches it itself)."""
+    ds = get(name)
+    present = (ds.source == "torchvision" or (folder(name, data_root).is_dir() if name == "horse2zebra"
+                                              else bool(image_files(name, data_root))))
+    if present:
+        return None
+    how = f"get it with `python -m ganlib data fetch {name}`" if ds.source != "user" else f"it is {ds.ref}"
+    return (f"dataset {name!r} is not in {folder(name, data_root)}: {how} "
+            f"(or point data_root / $GANLIB_DATA_ROOT at a folder holding it)")
+
+
+def registered_in(params: dict) -> list[str]:
+    """The registered datasets a run's parameters name: any text value, or item of a list, that is
+    a registered dataset's name (only dataset parameters take those)."""
+    values = [v for value in params.values() for v in (value if isinstance(value, list) else [value])]
+    return [v for v in values if isinstance(v, str) and v in REGISTRY]
+
+
+def require(names, data_root=None) -> None:
+    """Raise ``DataError`` for the first registered dataset of ``names`` that is missing (other
+    names, the rendered and embedded sets and folders, are left to their loaders)."""
+    for name in names:
+        if name in REGISTRY and (error := missing(name, data_root)):
+            raise DataError(error)
+
+
 def load_registered(name: str, data_root=None, image_size: int = 64, max_images: int | None = None) -> ImageData:
     """A fetched image dataset (its registry glob) as ImageData; absent: a clear error saying
     how to fetch it."""
-    ds = get(name)
+    require([name], data_root)
     files = image_files(name, data_root)
-    if not files:
-        where = folder(name, data_root)
-        how = (f"python -m ganlib data fetch {name}" if ds.source != "user" else ds.ref)
-        raise DataError(f"dataset {name!r} is not in {where}: get it with `{how}` "
-                        f"(or point data_root / $GANLIB_DATA_ROOT at a folder holding it)")
     return load_image_files(files, image_size, max_images, name, f"{name} ({shown_path(folder(name, data_root), data_root)})")
 
 
@@ -293,11 +316,8 @@ def load_unaligned(name: str, data_root=None, image_size: int = 64, max_images: 
         if name != "horse2zebra":
             raise DataError(f"dataset {name!r} has no two domains; choose scenes, horse2zebra or a folder "
                             "holding trainA/, trainB/, testA/, testB/")
+        require([name], data_root)
         root = folder(name, data_root)
-        if not root.is_dir():
-            raise DataError(f"dataset 'horse2zebra' is not in {root}: get it with "
-                            "`python -m ganlib data fetch horse2zebra` (or point data_root / $GANLIB_DATA_ROOT "
-                            "at a folder holding horse2zebra/trainA ...)")
     elif looks_like_path(name):
         root = Path(name)
     else:

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from .datasets import registered_in, require
 from .folders import absolute_data_root_env, absolute_paths, now_utc, report_folder, write_run, written_since
 from .labs import ParameterError, get_lab, resolve_params
 from .report import OUT_DIR_ENV
@@ -32,6 +33,7 @@ def run_lab(lab_id: str, profile: str, overrides: dict | None = None, out: str |
     return the folder. Every parameter is checked before anything is written."""
     lab = get_lab(lab_id)
     params = absolute_paths(lab, resolve_params(lab_id, profile, overrides), dataset_names())
+    require(registered_in(params), params.get("data_root"))       # missing data: before any kernel starts
     out = Path(out) if out else REPORTS / lab_id / profile
     executed = out / f"{lab_id}.ipynb"
     with report_folder(out, lab_id) as before:

@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .datasets import registered_in, require
 from .folders import check_output_folder, read_metrics, read_run, status
 from .labs import ParameterError, get_lab, parse_value, resolve_params
 from .report import file_name
@@ -75,6 +76,7 @@ def plan(lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, num_thr
             if num_threads is not None:
                 overrides["num_threads"] = num_threads
             params = resolve_params(lab_id, profile, overrides)     # raises ParameterError naming the value
+            require(registered_in(params), params.get("data_root"))    # and DataError naming missing data
             run_id = "_".join([*(f"{k}-{json.dumps(v, separators=(',', ':'))}" for k, v in point.items()),
                                f"seed-{seed}"])
             runs.append(Run(file_name(run_id), point, seed, overrides, params))

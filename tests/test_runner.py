@@ -37,6 +37,19 @@ def test_bad_input_is_one_clear_line_before_any_kernel_starts(args, message, tmp
     assert not (tmp_path / "out").exists()                             # nothing started
 
 
+@pytest.mark.parametrize("lab, dataset", [("dcgan", "cars"), ("inversion", "carrot_cake"), ("cyclegan", "horse2zebra")])
+def test_a_full_profile_without_its_data_says_how_to_get_it_before_any_kernel_starts(lab, dataset, tmp_path):
+    empty = tmp_path / "datasets"
+    empty.mkdir()
+    res = subprocess.run([sys.executable, "-m", "ganlib", "run", lab, "--profile", "full", "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=120, env={**os.environ, "GANLIB_DATA_ROOT": str(empty)})
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines() == [res.stderr.strip()]      # one line, no traceback
+    assert res.stderr.startswith(f"error: dataset {dataset!r} is not in ")
+    assert f"python -m ganlib data fetch {dataset}" in res.stderr
+    assert not (tmp_path / "out").exists()                             # no kernel, nothing written
+
+
 def test_values_are_read_as_yaml():
     assert parse_value("5") == 5 and parse_value("[100, 200]") == [100, 200]
     assert parse_value("true") is True and parse_value("null") is None

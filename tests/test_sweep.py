@@ -170,3 +170,12 @@ def test_a_run_whose_profile_changed_after_planning_fails_instead_of_mixing_sett
     result = sweep_module.execute("mnist", "smoke", {"seed": 5}, "out", {**planned, "nz": planned["nz"] + 1})
     assert result["status"] == "failed" and "smoke profile changed" in result["error"] and "nz" in result["error"]
     assert len(ran) == 1
+
+
+def test_a_sweep_over_missing_data_stops_before_planning_a_run(tmp_path, monkeypatch):
+    from ganlib.data import DataError
+    from ganlib.sweep import plan
+
+    monkeypatch.setenv("GANLIB_DATA_ROOT", str(tmp_path))
+    with pytest.raises(DataError, match="dataset 'carrot_cake' is not in .*ganlib data fetch carrot_cake"):
+        plan("inversion", "full", {}, {}, seeds=2, num_threads=None)
