@@ -12,11 +12,13 @@ can support at most "partly".
 """
 from __future__ import annotations
 
-from .verdicts import Claim, Finding, differ, get, not_learnt, translator_learnt
+from .verdicts import (DARK_EXCESS_MAX, DIVERSITY_MIN, INPUT_RECALL_MIN, REPLICATE_PSNR_MIN, Claim, Finding, differ,
+                       get, not_learnt, translator_learnt)
 
-LEARNT = ("translations of different inputs >= half as diverse as the inputs, >= half of them with their own input "
-          "among the nearest 5% of inputs, images of the target domain replicated at >= 20 dB, no dark holes "
-          "(<= 5% of the image near-black beyond the true translation's, or the input's and the target domain's)")
+LEARNT = (f"translations of different inputs >= {DIVERSITY_MIN:.0%} as diverse as the inputs, >= {INPUT_RECALL_MIN:.0%} "
+          f"of them with their own input among the nearest 5% of inputs, images of the target domain replicated at "
+          f">= {REPLICATE_PSNR_MIN:g} dB, no dark holes (<= {DARK_EXCESS_MAX:.0%} of the image near-black beyond the "
+          f"true translation's, or the input's and the target domain's)")
 DOMAIN_RATE_MIN = 0.8       # "most translations": the share of real test images the judges tell apart
 
 
