@@ -127,7 +127,7 @@ class CycleOptions(RunOptions):
     on_epoch: Callable | None = None
 
     LAB_PARAMS: ClassVar[tuple] = (*RunOptions.LAB_PARAMS, "lr_g", "lr_d", "decay_epochs", "pool_size",
-                                                "augment_fill")
+                                   "augment_fill")
 
 
 @dataclass(kw_only=True)

@@ -229,8 +229,9 @@ def require(names, data_root=None) -> None:
 def load_registered(name: str, data_root=None, image_size: int = 64, max_images: int | None = None) -> ImageData:
     """A fetched image dataset (its registry glob) as ImageData; absent: a clear error saying
     how to fetch it."""
-    require([name], data_root)
     files = image_files(name, data_root)
+    if not files:
+        require([name], data_root)          # raises, saying how to get it
     return load_image_files(files, image_size, max_images, name, f"{name} ({shown_path(folder(name, data_root), data_root)})")
 
 
