@@ -102,19 +102,21 @@ def _augmentation(metrics: dict) -> Finding:
     outcome = not_learnt(measured, learnt(metrics, "resnet_aug", "A2B"), learnt(metrics, "resnet", "A2B"))
     if outcome:
         return outcome
-    stronger = differ(aug["domain_rate"], plain["domain_rate"], "domain_rate") >= 0
+    gain = differ(aug["domain_rate"], plain["domain_rate"], "domain_rate")      # +1: more reach the target
     if not metrics.get("paired"):
-        return Finding(measured, "partly" if stronger else "not reproduced",
-                       ("as many or more translations reach the target" if stronger else "fewer translations reach "
-                        "the target") + "; the background's distortion needs the true translation, which "
-                                        "unpaired photos lack")
-    distorts = differ(plain["ssim"], aug["ssim"], "ssim_translations") > 0
-    if stronger and distorts:
-        return Finding(measured, "reproduced", "as many or more images translated, and the scene less faithful")
-    if stronger or distorts:
-        return Finding(measured, "partly", "one of the two effects shows")
+        verdict = {1: "partly", 0: "inconclusive", -1: "not reproduced"}[gain]
+        return Finding(measured, verdict, {1: "more translations reach the target", 0: "as many reach the target "
+                                           "within the seed spread", -1: "fewer translations reach the target"}[gain]
+                       + "; the background's distortion needs the true translation, which unpaired photos lack")
+    distorts = differ(plain["ssim"], aug["ssim"], "ssim_translations")          # +1: augmented less faithful
+    if gain > 0 and distorts > 0:
+        return Finding(measured, "reproduced", "more images translated, and the scene less faithful")
+    if gain > 0 or distorts > 0:
+        shown = "more translations reach the target" if gain > 0 else "the scene is less faithful"
+        return Finding(measured, "partly", f"one of the two effects shows: {shown}")
+    if gain == 0 and distorts == 0:
+        return Finding(measured, "inconclusive", "both differences lie within twice the seed spread")
     return Finding(measured, "not reproduced", "neither effect shows")
-
 
 CLAIMS = [
     Claim("a2b", "004", "horse -> zebra gains stripes (ResNet)",

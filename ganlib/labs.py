@@ -33,6 +33,7 @@ class Param:
     item: "Param | None" = None      # for lists: what each item must be
     default: object = None           # the cpu profile's value
     path: str | None = None          # "path" or "name or path": relative paths are read from the current folder
+    words: tuple = ()                # strings allowed beside the type's values, such as num_threads' "auto"
 
     def describe(self) -> str:
         what = {int: "an integer", float: "a number", str: "a string", bool: "true or false",
@@ -45,6 +46,7 @@ class Param:
             what += f" >= {self.min}"
         if self.item is not None:
             what += f" of {self.item.describe()}"
+        what += "".join(f" or {w}" for w in self.words)
         return what + (" or null" if self.optional else "")
 
     def check(self, name: str, value):
@@ -54,6 +56,8 @@ class Param:
             if self.optional:
                 return None
             raise bad
+        if isinstance(value, str) and value in self.words:
+            return value
         if self.type is float and isinstance(value, (int, str)) and not isinstance(value, bool):
             try:   # YAML 1.1 reads "1e-4" as a string
                 value = float(value)
@@ -126,7 +130,7 @@ def _run(seed: int = 999, log_every: int = 100, snapshot_every: int | None = 200
     """Seeding, hardware, logging and checkpoints: every lab has them."""
     params = {
         "seed": Param(int, "random seed", min=0, default=seed),
-        "num_threads": Param(int, "CPU threads (part of the seed: results depend on it)", min=1, default=2),
+        "num_threads": Param(int, "CPU threads (auto: the physical cores; part of the seed)", min=1, words=("auto",), default="auto"),
         "device": Param(str, "where to train (auto: CUDA, then Apple's MPS, then the CPU)",
                         choices=("auto", "cpu", "cuda", "mps"), default="auto"),
         "log_every": Param(int, "print a log line every N iterations", min=1, default=log_every),
@@ -344,7 +348,7 @@ CYCLEGAN = Lab(
         "configs": Param(list, "generators to train and compare (the report: resnet, unet, resnet_aug)",
                          item=Param(str, choices=("resnet", "resnet_aug", "unet", "unet_aug")),
                          default=["resnet", "unet", "resnet_aug"]),
-        "num_epochs": Param(int, "passes over the training images (null: 5 for scenes, 2 for photos; the report: "
+        "num_epochs": Param(int, "passes over the training images (null: 6 for scenes, 2 for photos; the report: "
                                  "30, U-Net 10)", optional=True, min=1),
         "batch_size": Param(int, "images of each domain per batch (1 in the CycleGAN code: InstanceNorm needs no batch)",
                             min=1, default=4),
@@ -356,6 +360,9 @@ CYCLEGAN = Lab(
                                    "null: half of num_epochs)", optional=True, min=0),
         **_nets(None, 16, 32, " ({} in the report)"),
         "n_blocks": Param(int, "residual blocks of the ResNet generator (9 in the report)", min=0, default=6),
+        "d_layers": Param(int, "stride-2 layers of the patch discriminator: 3 (the report's) judge 70 px patches, "
+                               "2: 34 px, 1: 16 px (null: the report's share of the image, 70 of 256 px: 1 at 32 "
+                               "and 64 px, where 3 would judge the whole image)", optional=True, min=1, max=3),
         "padding": Param(str, "ResNet generator's padding: zeros (the report's) or reflect (the CycleGAN code's)",
                          choices=("zeros", "reflect"), default="zeros"),
         "lambda_cycle": Param(float, "weight of the L1 cycle loss (10 in the report)", min=0, default=10.0),
@@ -366,7 +373,7 @@ CYCLEGAN = Lab(
         "augment_fill": Param(str, "_aug configs: what fills the corners a rotation or shift uncovers: black (the "
                                    "report's) or reflect (the image mirrored; black corners teach D that dark areas "
                                    "mark real images, and G paints dark holes)", choices=("black", "reflect"),
-                              default="black"),
+                              default="reflect"),
         "judge_epochs": Param(int, "training epochs of the A-vs-B judge", min=1, default=3),
         **_run(seed=0, log_every=250, snapshot_every=None),
     },

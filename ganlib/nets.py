@@ -16,6 +16,8 @@ tutorial's weight initialisation.
 """
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -363,20 +365,35 @@ class UnetGenerator(nn.Module):
 class PatchDiscriminator(nn.Module):
     """Report 004's PatchGAN: 4x4 convs ndf, 2ndf, 4ndf (stride 2), 8ndf (stride 1), 1 (stride 1),
     InstanceNorm and LeakyReLU(0.2): a map of scores, one per overlapping patch (70 x 70 px
-    at ndf=64), not one per image."""
+    at ndf=64), not one per image. ``n_layers`` (the CycleGAN code's ``n_layers_D``) sets how many
+    stride-2 convs it has, and so the patch each score sees: 3: 70 px, 2: 34 px, 1: 16 px."""
 
-    def __init__(self, nc: int = 3, ndf: int = 64):
+    def __init__(self, nc: int = 3, ndf: int = 64, n_layers: int = 3):
         super().__init__()
-        self.main = nn.Sequential(
-            nn.Conv2d(nc, ndf, 4, 2, 1), nn.InstanceNorm2d(ndf), nn.LeakyReLU(0.2, True),               # S/2
-            nn.Conv2d(ndf, 2 * ndf, 4, 2, 1), nn.InstanceNorm2d(2 * ndf), nn.LeakyReLU(0.2, True),      # S/4
-            nn.Conv2d(2 * ndf, 4 * ndf, 4, 2, 1), nn.InstanceNorm2d(4 * ndf), nn.LeakyReLU(0.2, True),  # S/8
-            nn.Conv2d(4 * ndf, 8 * ndf, 4, 1, 1), nn.InstanceNorm2d(8 * ndf), nn.LeakyReLU(0.2, True),  # S/8 - 1
-            nn.Conv2d(8 * ndf, 1, 4, 1, 1),                                                             # S/8 - 2
-        )
+        if not 1 <= n_layers <= 3:
+            raise ValueError(f"the patch discriminator has 1 to 3 stride-2 layers, not {n_layers}")
+        width = [ndf * 2 ** k for k in range(n_layers + 1)]                    # ndf, 2ndf, ... 2^n ndf
+        layers, channels = [], nc
+        for k in range(n_layers):                                              # S -> S / 2^n_layers
+            layers += [nn.Conv2d(channels, width[k], 4, 2, 1), nn.InstanceNorm2d(width[k]), nn.LeakyReLU(0.2, True)]
+            channels = width[k]
+        layers += [nn.Conv2d(channels, width[n_layers], 4, 1, 1), nn.InstanceNorm2d(width[n_layers]),
+                   nn.LeakyReLU(0.2, True),                                    # S / 2^n_layers - 1
+                   nn.Conv2d(width[n_layers], 1, 4, 1, 1)]                      # S / 2^n_layers - 2
+        self.main = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.main(x)
+
+
+PATCH_SIZES = {1: 16, 2: 34, 3: 70}          # stride-2 layers -> the patch one score sees (px)
+
+
+def patch_layers(image_size: int) -> int:
+    """The patch discriminator's layers whose patch is nearest the report's share of the image,
+    70 of 256 px: 3 at 256 px, 2 at 128, 1 at 64 and 32. On smaller images the report's 3
+    layers see the whole image and give one verdict per image, not one per patch."""
+    return min(PATCH_SIZES, key=lambda n: abs(math.log(PATCH_SIZES[n] / image_size / (70 / 256))))
 
 
 def is_conditional(net: nn.Module) -> bool:
@@ -424,14 +441,15 @@ def define_G(name: str, nz: int = 100, ngf: int = 64, nc: int = 3, image_size: i
 
 
 def define_D(name: str, ndf: int = 64, nc: int = 3, image_size: int = 64, norm: str = "batch",
-             num_classes: int = 24) -> nn.Module:
+             num_classes: int = 24, n_layers: int | None = 3) -> nn.Module:
     """Build a discriminator by name ('dcgan', 'mlp', 'cdcgan', 'projection', 'acgan', 'small', or the
     PatchGAN 'patch') with the tutorial's weight init; ``norm`` ('batch', 'instance', 'none') applies to
-    the DCGAN ones (the projection D has spectral normalisation instead)."""
+    the DCGAN ones (the projection D has spectral normalisation instead). ``n_layers``: the PatchGAN's
+    stride-2 layers (None: ``patch_layers(image_size)``)."""
     if name == "patch":
         if image_size < 32:
             raise ValueError(f"the patch discriminator reads images of 32 px or more, not {image_size}")
-        net = PatchDiscriminator(nc=nc, ndf=ndf)
+        net = PatchDiscriminator(nc=nc, ndf=ndf, n_layers=n_layers or patch_layers(image_size))
     elif name == "dcgan":
         net = DCGANDiscriminator(ndf=ndf, nc=nc, image_size=image_size, norm=norm)
     elif name == "mlp":

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import torch
 
 from .settings import PROJECT_ROOT, describe_hardware, pick_bf16, pick_device, processor_name
 
@@ -91,7 +92,7 @@ class Report:
         use_bf16 = pick_bf16(bf16, dev)
         print(describe_hardware(dev, use_bf16, asked=(device, bf16)))
         self.metrics["hardware"] = {"device": dev.type, "precision": "bfloat16" if use_bf16 else "float32",
-                                    "processor": processor_name(dev)}
+                                    "processor": processor_name(dev), "threads": torch.get_num_threads()}
         return str(dev), use_bf16
 
     def checkpoint(self, run: str) -> Path:

@@ -203,14 +203,17 @@ def test_a_translator_that_blurs_even_images_of_its_own_target_domain_has_not_le
 def test_a_translation_is_read_against_the_true_translation_and_the_untranslated_input():
     assert verdict_of("cyclegan", "a2b", cyclegan(translation(0.9, 0.97))) == "reproduced"
     assert verdict_of("cyclegan", "a2b", cyclegan(translation(0.9, 0.6))) == "partly"   # striped, but not the scene
-    assert verdict_of("cyclegan", "a2b", cyclegan(translation(0.3, 0.9))) == "not reproduced"
+    assert verdict_of("cyclegan", "a2b", cyclegan(translation(0.3, 0.83))) == "not reproduced"   # as the input
 
 
 def test_dark_holes_make_augmentation_not_learnt():
     holes = translation(1.0, 0.5, dark=0.2)
     assert verdict_of("cyclegan", "augmentation", cyclegan(translation(0.9, 0.8), aug=holes)) == "not learnt"
-    assert verdict_of("cyclegan", "augmentation", cyclegan(translation(0.9, 0.8), aug=translation(0.95, 0.6))) \
+    assert verdict_of("cyclegan", "augmentation", cyclegan(translation(0.35, 0.8), aug=translation(0.95, 0.6))) \
         == "reproduced"
+    # a few more striped and a little less faithful, both within twice the seed spread: no reading either way
+    assert verdict_of("cyclegan", "augmentation", cyclegan(translation(0.9, 0.8), aug=translation(0.95, 0.78))) \
+        == "inconclusive"
 
 
 def test_the_unet_barely_changing_its_input_is_read_by_whether_its_outputs_leave_the_inputs_domain():

@@ -89,3 +89,25 @@ def test_the_auxiliary_discriminator_outputs_an_adversarial_score_and_one_logit_
     netD = nets.define_D("acgan", ndf=8, nc=3, image_size=32, norm="instance", num_classes=24)
     assert netD(torch.randn(5, 3, 32, 32)).shape == (5, 25)
     assert not nets.is_conditional(netD)              # the condition is what it predicts, not an input
+
+
+@pytest.mark.parametrize("n_layers, patch, scores", [(3, 70, 2), (2, 34, 6), (1, 16, 14)])
+def test_the_patch_discriminator_scores_patches_whose_size_its_layers_set(n_layers, patch, scores):
+    D = define_D("patch", ndf=8, nc=3, image_size=32, n_layers=n_layers)
+    assert D(torch.zeros(2, 3, 32, 32)).shape == (2, 1, scores, scores)
+    # the patch one score sees (its receptive field), from the convolutions' kernels and strides
+    field, step = 1, 1
+    for conv in (m for m in D.modules() if isinstance(m, torch.nn.Conv2d)):
+        field, step = field + (conv.kernel_size[0] - 1) * step, step * conv.stride[0]
+    assert field == patch
+
+def test_the_default_patch_discriminator_is_the_reports_70_px_one():
+    widths = [m.out_channels for m in define_D("patch", ndf=64).modules() if isinstance(m, torch.nn.Conv2d)]
+    assert widths == [64, 128, 256, 512, 1]
+
+
+def test_by_default_the_patch_keeps_the_reports_share_of_the_image():
+    # the report's 70 px patches on 256 px images; on 32 px images they would see the whole image
+    assert [nets.patch_layers(size) for size in (32, 64, 128, 256)] == [1, 1, 2, 3]
+    D = define_D("patch", ndf=8, image_size=64, n_layers=None)
+    assert D(torch.zeros(1, 3, 64, 64)).shape == (1, 1, 30, 30)

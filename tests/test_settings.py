@@ -92,3 +92,26 @@ def test_bf16_parameter_takes_auto_true_or_false():
         validate(lab, {"bf16": "yes"})
     with pytest.raises(ParameterError, match="must be one of true, false, auto, got 1"):
         validate(lab, {"bf16": 1})
+
+
+def test_num_threads_auto_uses_the_physical_cores_of_the_allowed_ones(monkeypatch):
+    monkeypatch.setattr(settings.psutil, "cpu_count", lambda logical=True: 8 if logical else 4)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    assert settings.physical_cores() == 4                  # hyperthreads add no arithmetic units
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert settings.physical_cores() == 2                  # a cluster job allowed two of them
+    before = torch.get_num_threads()
+    try:
+        settings.seed_everything(0, "auto")
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_num_threads_takes_a_count_or_auto():
+    lab = get_lab("cgan")
+    assert validate(lab, {"num_threads": "auto"}) == {"num_threads": "auto"}
+    assert validate(lab, {"num_threads": 3}) == {"num_threads": 3}
+    for bad in ("all", 0, True):
+        with pytest.raises(ParameterError, match=f"parameter num_threads must be an integer >= 1 or auto, got {bad!r}"):
+            validate(lab, {"num_threads": bad})
