@@ -63,7 +63,7 @@ TOLERANCES = {
     "inversion:*mse*": (0.0, 0.08),                  # 0.0035 of 0.559 (0.6%, 2-core Xeon)
     "inversion:*.ssim": (0.01, 0.0),                 # 0.0017 (2-core Xeon)
     "cyclegan:*.l1": (0.003, 0.0),                   # 0.0008
-    "cyclegan:*.ssim": (0.015, 0.0),                 # 0.0044
+    "cyclegan:*.ssim": (0.035, 0.0),                 # 0.018 (resnet_aug B2A, AVX2-limited vs native, EPYC)
     "cyclegan:*.domain_rate": (0.13, 0.0),           # 0 (1 of 16 images is 0.0625)
     "cyclegan:*.frechet_distance": (0.003, 0.0),     # 0.0006
 }
