@@ -8,7 +8,7 @@ PY      := $(BIN)/python
 # Kernels started by papermill and nbval must find the venv's python first.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: venv test test-notebooks reports index golden judge clean
+.PHONY: venv test test-notebooks reports index golden judge gpu-check clean
 
 venv: $(VENV)/.installed
 
@@ -52,6 +52,11 @@ golden: venv
 		cp build/golden/$$lab/$$lab.ipynb tests/notebooks/$$lab.ipynb && \
 		$(PY) tests/golden_outputs.py build/golden/$$lab tests/golden/$$lab.json || exit 1; \
 	done
+
+# On a CUDA machine: make test, every smoke profile on the GPU, the throughput benchmark there and the
+# mnist full profile timed; one table at the end (benchmarks/gpu_check.sh).
+gpu-check: venv
+	bash benchmarks/gpu_check.sh
 
 # Retrain the judges (weights cached in data/judges/).
 judge: venv

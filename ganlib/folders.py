@@ -187,7 +187,8 @@ def status(folder: Path) -> str:
 def absolute_paths(lab: Lab, params: dict, names: set[str] = frozenset()) -> dict:
     """Parameters that name files or folders, made absolute against the current folder. A value
     of a name-or-path parameter stays a name when it is one of ``names`` (datasets by name) or does
-    not look like a path (no slash, not starting with '.' or '~') and no such file exists here."""
+    not look like a path (no slash, not starting with '.' or '~') and no such file exists here. A
+    missing input file (a "file" parameter) is a ``ParameterError`` naming it."""
     out = dict(params)
     for name, param in lab.params.items():
         kind = param.path or (param.item.path if param.item else None)
@@ -200,6 +201,8 @@ def absolute_paths(lab: Lab, params: dict, names: set[str] = frozenset()) -> dic
             return str(Path(value).expanduser().resolve())
 
         out[name] = [absolute(v) for v in out[name]] if param.type is list else absolute(out[name])
+        if kind == "file" and not Path(out[name]).is_file():
+            raise ParameterError(f"parameter {name}: no file {out[name]}")
     return out
 
 

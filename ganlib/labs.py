@@ -32,7 +32,8 @@ class Param:
     max: float | None = None
     item: "Param | None" = None      # for lists: what each item must be
     default: object = None           # the cpu profile's value
-    path: str | None = None          # "path" or "name or path": relative paths are read from the current folder
+    path: str | None = None          # "path", "file" (must exist) or "name or path": relative paths are read from
+                                     # the current folder
     words: tuple = ()                # strings allowed beside the type's values, such as num_threads' "auto"
 
     def describe(self) -> str:
@@ -94,6 +95,14 @@ class Lab:
     # Metrics a sweep's report tabulates and plots (patterns over dotted names; a swept value in a
     # name is replaced by the parameter's name: runs.dcgan_nz50 -> runs.dcgan_nz). None: every one.
     sweep_metrics: list | None = None
+    # The report's own data and evaluator: parameter -> (its value, or GIVEN for any file; what it is).
+    # A run with another value says up front that it uses a stand-in.
+    report_data: dict = field(default_factory=dict)
+
+    def stand_ins(self, params: dict) -> list[str]:
+        """"dataset = 'scenes' in place of the course's i-CLEVR images" for each report setting a run replaces."""
+        return [f"{name} = {params.get(name)!r} in place of {what}" for name, (value, what) in self.report_data.items()
+                if (params.get(name) is None if value is GIVEN else params.get(name) != value)]
 
     @property
     def notebook(self) -> Path:
@@ -104,6 +113,7 @@ class Lab:
 
 
 BETA1 = Param(float, "Adam beta1", min=0, max=1, default=0.5)
+GIVEN = "given"     # Lab.report_data: any value but null
 
 
 def _data(datasets: tuple, default: str, max_images: int | None = None) -> dict:
@@ -180,6 +190,7 @@ MNIST = Lab(
     key_figures=["study1_d_outputs", "study2_samples", "study1_samples", "study2_d_histograms"],
     sweep_metrics=["runs.*.frechet_distance", "runs.*.D_distance_from_half", "runs.*.judge_confidence",
                    "runs.*.hist_overlap"],
+    report_data={"dataset": ("mnist", "the full MNIST")},
     report_numbers={
         "001, nz=100, last logged iteration [24/25][466/469]": "Loss_D 0.3576, Loss_G 2.6457, D(x) 0.8461, D(G(z)) 0.1500 / 0.1014",
         "001, nz=200, last logged iteration [24/25][468/469]": "Loss_D 0.8812, Loss_G 2.1087, D(x) 0.7713, D(G(z)) 0.4149 / 0.1552",
@@ -199,7 +210,7 @@ REPORT_002_TABLE2 = {
 
 
 # Better-conditioned variants of report 002's DCGAN (``ganlib.conditional``): not in the report.
-CGAN_VARIANTS = ("type1_projection", "type1_acgan")
+CGAN_VARIANTS = ("type1_projection", "type1_acgan", "type1_vanilla_acgan")
 
 # Other people's results on the same course lab, on the real i-CLEVR with the course's evaluator, at
 # their best checkpoints (so optimistic): row name -> (test.json accuracy as they reported it, repository).
@@ -230,28 +241,33 @@ CGAN = Lab(
     params={
         **_data(("scenes", "iclevr"), "scenes"),
         "evaluator_checkpoint": Param(str, "the course's ResNet18 evaluator .pth (null: the project's scene judge)",
-                                      optional=True, path="path"),
+                                      optional=True, path="file"),
         "image_size": Param(int, "image side in pixels (32 is upsampled to 64 for the evaluator)", choices=(32, 64),
                             default=32),
         "configs": Param(list, "configurations to train: the report's, and the variants whose D checks the "
-                               "condition (projection, auxiliary classifier)",
+                               "condition (projection; auxiliary classifier with the WGAN-GP or the vanilla loss)",
                          item=Param(str, choices=(*REPORT_002_TABLE2, *CGAN_VARIANTS)),
-                         default=["type1_vanilla", "type1_wgan-gp", "type2_vanilla", "type1_acgan"]),
+                         default=["type1_vanilla", "type1_wgan-gp", "type2_vanilla", "type1_acgan",
+                                  "type1_vanilla_acgan"]),
         **_training(num_epochs=4, batch_size=64, lr=0.0002),
         **_nets(100, 16, 16),
         "g_steps": Param(int, "vanilla: G updates per D update (4 in the report)", min=1, default=4),
+        "fresh_noise": Param(bool, "vanilla: every G update draws fresh noise (the report's code); false: the "
+                                   "first reuses D's fakes (the PyTorch DCGAN tutorial)", default=False),
         "wgan_lr": Param(float, "WGAN-GP: Adam learning rate", min=0, default=0.0001),
         "wgan_beta1": Param(float, "WGAN-GP: Adam beta1", min=0, max=1, default=0.5),
         "wgan_beta2": Param(float, "WGAN-GP: Adam beta2", min=0, max=1, default=0.9),
         "n_critic": Param(int, "WGAN-GP: critic updates per G update", min=1, default=5),
         "lambda_gp": Param(float, "WGAN-GP: gradient penalty weight", min=0, default=10.0),
-        "aux_weight": Param(float, "type1_acgan: weight of the auxiliary classifier's loss", min=0, default=50.0),
+        "aux_weight": Param(float, "type1_acgan, type1_vanilla_acgan: weight of the auxiliary classifier's loss", min=0, default=50.0),
         "eval_seeds": Param(int, "noise seeds per accuracy (mean and spread)", min=1, max=100, default=5),
         **_run(),
     },
-    key_figures=["grid_type1_wgan-gp", "accuracy_curves", "grid_type1_acgan", "early_training",
-                 "grid_type1_vanilla", "grid_type2_vanilla"],
+    key_figures=["grid_type1_wgan-gp", "accuracy_curves", "grid_type1_acgan", "grid_type1_vanilla_acgan",
+                 "early_training", "grid_type1_vanilla", "grid_type2_vanilla"],
     sweep_metrics=["configs.*.accuracy_test.mean", "configs.*.accuracy_new_test.mean", "configs.*.early_diversity"],
+    report_data={"dataset": ("iclevr", "the course's i-CLEVR images"),
+                 "evaluator_checkpoint": (GIVEN, "the course's ResNet18 evaluator")},
     report_numbers={
         "002, Table 2, Type 2 vanilla": f"test.json {report_002('type2_vanilla', 'test')}",
         **{f"002, Table 2, Type 1 {c[6:].replace('wgan-gp', 'WGAN-GP')}":
@@ -285,6 +301,7 @@ DCGAN = Lab(
     },
     key_figures=["final_samples", "d_accuracy", "datasets", "losses"],
     sweep_metrics=["datasets.*.frechet_distance", "datasets.*.frechet_floor", "datasets.*.d_accuracy_final"],
+    report_data={"datasets": (["cars", "cats"], "the report's car and cat photos")},
     report_numbers={
         "000, reading": "cats (varied) gave silhouettes without detail, cars (uniform stock photos) worked; D can "
                         "reach > 99% accuracy and break training; no metric given",
@@ -317,12 +334,13 @@ INVERSION = Lab(
         "out_of_domain": Param(str, "the out-of-domain set: mnist10k (digits) or a registered dataset",
                                choices=("mnist10k", "celeba", "cats", "cars"), default="mnist10k"),
         "cat_image": Param(str, "the out-of-domain photo (null: scikit-image's cat, chelsea)", optional=True,
-                           path="path"),
+                           path="file"),
         "sweep_coordinate": Param(int, "latent coordinate swept in the figures", min=0, default=0),
         **_run(snapshot_every=1000, checkpoint_every=1000),
     },
     key_figures=["milestones", "inversion_fit", "inversion_cat", "interpolation", "untrained"],
     sweep_metrics=["inversion.*.psnr", "inversion.*.ssim", "inversion.*.object_mse"],
+    report_data={"dataset": ("carrot_cake", "Food-101's carrot-cake photos")},
     report_numbers={
         "003, setting": "G Linear(64, 1024) + 3 transposed convs + 5x5 conv; D 3 convs + BN, dropout; Adam D 1e-5, "
                         "G 1.5e-5, batch 16, 2,000 epochs (8 hours); inversion SGD lr 0.01 momentum 0.9, 100 steps",
@@ -379,6 +397,7 @@ CYCLEGAN = Lab(
     },
     key_figures=["translations_A2B", "panel_resnet", "translations_B2A", "panel_unet", "loss_terms", "g_vs_d"],
     sweep_metrics=["configs.*.*.domain_rate", "configs.*.*.ssim", "configs.*.*.frechet_distance"],
+    report_data={"dataset": ("horse2zebra", "the horse2zebra photos")},
     report_numbers={
         "004, setting": "ResNet G (9 blocks) and PatchGAN D, InstanceNorm; MSE adversarial, L1 cycle x10, identity x5; "
                         "Adam D 2e-4, G 1e-4; 30 epochs at 256 px (128 px with augmentation); U-Net 10 epochs",

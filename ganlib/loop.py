@@ -117,6 +117,8 @@ class Loop:
         self.stats = StatsBuffer(result.STATS, shown, options.name, result.iters_per_epoch,
                                  f"{advice}; {checkpoint.advice()}")
         self.seconds_since = time.perf_counter()
+        self.first = None    # (iteration, time) this call started at: the rate behind "left"
+        self.end_at = self.total
 
     def start(self) -> int:
         """The iteration to start from: 0, or where the checkpoint stopped when resuming."""
@@ -134,8 +136,13 @@ class Loop:
     def iterations(self, start: int, end: int) -> Iterator[int]:
         """Yield each iteration; after each, log, and checkpoint when due."""
         every = self.options.checkpoint_every
+        r = self.result
+        if self.options.verbose and end > start:
+            print(f"[{self.options.name}] {end - start:,} iterations to go ({r.num_epochs} epochs of "
+                  f"{r.iters_per_epoch:,}" + (f", from iteration {start:,}" if start else "") + ")")
         bar = ui.progress(self.total, desc=self.options.name, initial=start, disable=not self.options.verbose)
         self.seconds_since = time.perf_counter()
+        self.first, self.end_at = (start, self.seconds_since), end
         for it in range(start, end):
             yield it
             bar.update(1)
@@ -162,7 +169,14 @@ class Loop:
             result.append(it, row)
             i = it % result.iters_per_epoch
             if self.options.verbose and (i % every == 0 or i == result.iters_per_epoch - 1):
-                print(result.log_line(len(result.history["iter"]) - 1))
+                print(result.log_line(len(result.history["iter"]) - 1) + self.time_left(it + 1))
+
+    def time_left(self, done: int) -> str:
+        """'\t~3 min left' after ``done`` iterations, at the rate of this call so far ('' at the end)."""
+        if self.first is None or done >= self.end_at or done <= self.first[0]:
+            return ""
+        rate = (time.perf_counter() - self.first[1]) / (done - self.first[0])
+        return f"\t~{duration(rate * (self.end_at - done))} left"
 
     def finish(self, start: int, end: int, last_images: Callable[[], None] | None = None) -> None:
         """Mark the run finished or not, take ``last_images`` at the very end, save the final state."""
@@ -174,6 +188,13 @@ class Loop:
 
     def _clock(self) -> None:
         self.result.seconds += time.perf_counter() - self.seconds_since
+
+
+def duration(seconds: float) -> str:
+    """'42 s', '17 min', '3.2 h'."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 90 * 60 else f"{seconds / 3600:.1f} h"
 
 
 @contextmanager

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from .datasets import registered_in, require
-from .folders import absolute_data_root_env, absolute_paths, now_utc, report_folder, write_run, written_since
+from .folders import absolute_data_root_env, absolute_paths, now_utc, read_run, report_folder, write_run, written_since
 from .labs import ParameterError, get_lab, resolve_params
 from .report import OUT_DIR_ENV
 from .settings import PROJECT_ROOT
@@ -36,10 +36,15 @@ def run_lab(lab_id: str, profile: str, overrides: dict | None = None, out: str |
     require(registered_in(params), params.get("data_root"))       # missing data: before any kernel starts
     out = Path(out) if out else REPORTS / lab_id / profile
     executed = out / f"{lab_id}.ipynb"
+    # A resumed run continues the folder's earlier one: its wall time counts both.
+    earlier = read_run(out).get("seconds") if params.get("resume") else None
+    earlier = earlier if isinstance(earlier, (int, float)) else 0.0
     with report_folder(out, lab_id) as before:
         write_run(out, lab=lab_id, profile=profile, parameters=params, status="running", ok=False,
                   started_utc=now_utc(), seconds=None, finished_utc=None, error=None, outputs=[])
         if verbose:
+            if stand_ins := lab.stand_ins(params):
+                print("stand-in for the report's data: " + "; ".join(stand_ins), flush=True)
             print(f"running {lab.notebook.name} with profile {profile} -> {out}", flush=True)
         t0 = time.perf_counter()
         state, error = "interrupted", None
@@ -50,7 +55,7 @@ def run_lab(lab_id: str, profile: str, overrides: dict | None = None, out: str |
             state, error = "failed", f"{type(e).__name__}: {e}"
             raise
         finally:
-            seconds = round(time.perf_counter() - t0, 1)
+            seconds = round(earlier + time.perf_counter() - t0, 1)
             if executed.exists():
                 _relative_paths(executed, lab)
                 export_html(executed)
@@ -59,7 +64,8 @@ def run_lab(lab_id: str, profile: str, overrides: dict | None = None, out: str |
     if error:
         raise NotebookFailed(f"{error} (see {executed})")
     if verbose:
-        print(f"done in {seconds:.0f} s: {out / (lab_id + '.html')}")
+        print(f"done in {seconds - earlier:.0f} s" + (f" ({seconds:.0f} s with the run it resumed)" if earlier else "")
+              + f": {out / (lab_id + '.html')}")
     return out
 
 

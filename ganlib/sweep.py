@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .datasets import registered_in, require
-from .folders import check_output_folder, read_metrics, read_run, status
+from .folders import absolute_paths, check_output_folder, read_metrics, read_run, status
 from .labs import ParameterError, get_lab, parse_value, resolve_params
 from .report import file_name
 from .sweep_report import write_sweep_report
@@ -77,6 +77,7 @@ def plan(lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, num_thr
                 overrides["num_threads"] = num_threads
             params = resolve_params(lab_id, profile, overrides)     # raises ParameterError naming the value
             require(registered_in(params), params.get("data_root"))    # and DataError naming missing data
+            absolute_paths(get_lab(lab_id), params)                    # and a missing input file
             run_id = "_".join([*(f"{k}-{json.dumps(v, separators=(',', ':'))}" for k, v in point.items()),
                                f"seed-{seed}"])
             runs.append(Run(file_name(run_id), point, seed, overrides, params))

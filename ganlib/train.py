@@ -43,7 +43,9 @@ class TrainOptions(RunOptions):
     """How ``train_gan`` trains; ``TrainOptions.from_params(globals())`` in a lab notebook.
 
     ``lr`` is G's learning rate and D's too unless ``lr_d`` is given. Each iteration makes
-    ``d_steps`` D updates (n_critic of WGAN-GP), then ``g_steps`` G updates. ``lr_step``/``lr_gamma``:
+    ``d_steps`` D updates (n_critic of WGAN-GP), then ``g_steps`` G updates; the first G update
+    reuses D's last fakes (the PyTorch DCGAN tutorial), or draws fresh noise with ``fresh_noise``
+    (report 002's code, which draws it for each of its 4 G steps). ``lr_step``/``lr_gamma``:
     both learning rates are multiplied by ``lr_gamma`` every ``lr_step`` iterations (StepLR, as
     report 000 used it). A conditional G draws its snapshots for ``fixed_condition`` (one row per image).
 
@@ -66,6 +68,7 @@ class TrainOptions(RunOptions):
     lr_d: float | None = None
     d_steps: int = 1
     g_steps: int = 1
+    fresh_noise: bool = False
     lr_step: int | None = None
     lr_gamma: float = 1.0
     snapshot_every: int = 200                  # fixed-noise samples every N iterations (0: none)
@@ -77,14 +80,15 @@ class TrainOptions(RunOptions):
     bf16: bool | str = False
 
     LAB_PARAMS: ClassVar[tuple] = (*RunOptions.LAB_PARAMS, "nz", "lr", "lr_d", "lr_step", "lr_gamma", "snapshot_every",
-                                   "bf16")
+                                   "bf16", "fresh_noise")
 
     def fingerprint(self, batch_size: int) -> dict:
         """The options a checkpoint must share to be resumed (num_epochs may grow)."""
         cfg = {"nz": self.nz, "batch_size": batch_size, "lr": self.lr, "lr_d": self.lr_d, "betas": list(self.betas),
                "seed": self.seed, "d_steps": self.d_steps, "g_steps": self.g_steps, "lr_step": self.lr_step,
                "lr_gamma": self.lr_gamma}
-        return {**cfg, "bf16": True} if self.bf16 else cfg   # float32 checkpoints keep their older fingerprint
+        # options added later enter only when on, so earlier checkpoints keep their fingerprint
+        return {**cfg, **{k: True for k in ("bf16", "fresh_noise") if getattr(self, k)}}
 
 
 @dataclass(kw_only=True)
@@ -177,13 +181,13 @@ class GANSteps:
 
     def update_G(self, fake: torch.Tensor, c=None):
         """(2) Update G: minimise ``loss.generator`` on D's verdict of the fakes (for the vanilla loss:
-        maximise log D(G(z))). The first of ``g_steps`` reuses D's last fakes, the others draw fresh
-        noise; D's weights get no gradient."""
+        maximise log D(G(z))). The first of ``g_steps`` reuses D's last fakes unless ``fresh_noise``,
+        the others draw fresh noise; D's weights get no gradient."""
         with frozen(self.netD):
             for step in range(self.opts.g_steps):
                 self.netG.zero_grad(set_to_none=True)
                 with self.autocast():
-                    if step > 0:
+                    if step > 0 or self.opts.fresh_noise:
                         fake = self.G(self.noise(fake.size(0)), c)
                     out_fake = self.D(fake, c).float()
                 errG = self.loss.generator(out_fake, c)

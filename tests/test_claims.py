@@ -124,11 +124,12 @@ def test_d_overpowering_g_needs_g_to_stall_while_d_holds_above_99_percent():
 
 # ---- cgan ----
 
-def cgan(accuracies: dict, chance: float = 0.104, final_diversity: float = 0.05) -> dict:
-    config = lambda acc: {"accuracy_test": {"mean": acc, "std": 0.01}, "early_diversity": 0.05,
-                          "final_diversity": final_diversity}
+def cgan(accuracies: dict, chance: float = 0.104, final_diversity: float = 0.05, early: dict | None = None) -> dict:
+    config = lambda name, acc: {"accuracy_test": {"mean": acc, "std": 0.01}, "final_diversity": final_diversity,
+                                "early_diversity": (early or {}).get(name, 0.05),
+                                "accuracy_curve": {"g_steps": [0, 4512 if "vanilla" in name else 1128]}}
     return {"evaluator": "scene judge", "chance_accuracy_test": chance, "real_diversity": 0.06,
-            "configs": {name: config(acc) for name, acc in accuracies.items()}}
+            "configs": {name: config(name, acc) for name, acc in accuracies.items()}}
 
 
 def test_a_comparison_with_a_model_at_chance_is_not_learnt():
@@ -156,6 +157,29 @@ def test_a_difference_inside_the_seed_spread_is_inconclusive():
 def test_type2_failing_beside_a_type1_that_learns_reproduces_the_report():
     assert verdict_of("cgan", "type2_fails", cgan({"type1_vanilla": 0.45, "type2_vanilla": 0.10})) == "reproduced"
     assert verdict_of("cgan", "type2_fails", cgan({"type1_vanilla": 0.106, "type2_vanilla": 0.10})) == "not learnt"
+
+
+def test_where_the_reports_vanilla_fails_the_losses_are_compared_on_the_auxiliary_classifier_pair():
+    metrics = cgan({"type1_vanilla": 0.08, "type1_wgan-gp": 0.20, "type2_vanilla": 0.07,
+                    "type1_vanilla_acgan": 0.33, "type1_acgan": 0.45})
+    read = {claim.id: finding for claim, finding in findings("cgan", metrics)}
+    assert read["vanilla_level"].verdict == "not learnt"                  # the report's own recipe, shown as it is
+    assert "(type1_vanilla_acgan) learns: 33.0%" in read["vanilla_level"].reason
+    assert read["wgan_above_vanilla"].verdict == "reproduced"             # 45% vs 33%, same D
+    assert "(type1_acgan, 1,128 G updates)" in read["wgan_above_vanilla"].measured
+    assert read["type2_fails"].verdict == "reproduced"
+    assert "type1_vanilla_acgan" in read["type2_fails"].measured
+    # the report's pair is read whenever its vanilla learns
+    metrics["configs"]["type1_vanilla"]["accuracy_test"]["mean"] = 0.30
+    assert "(type1_vanilla, 4,512)" in next(f for c, f in findings("cgan", metrics) if c.id == "wgan_above_vanilla").measured
+
+
+def test_an_early_collapse_is_read_only_beyond_the_seed_spread():
+    learnt = {"type1_vanilla": 0.45, "type1_wgan-gp": 0.5}
+    read = lambda early: verdict_of("cgan", "vanilla_collapses", cgan(learnt, early=early))
+    assert read({"type1_vanilla": 0.01, "type1_wgan-gp": 0.05}) == "reproduced"
+    assert read({"type1_vanilla": 0.031, "type1_wgan-gp": 0.055}) == "inconclusive"
+    assert read({"type1_vanilla": 0.05, "type1_wgan-gp": 0.01}) == "not reproduced"
 
 
 def test_a_conditional_generator_whose_samples_collapsed_is_not_learnt():

@@ -22,8 +22,9 @@ def test_every_configuration_builds_and_the_variants_check_the_condition_in_d():
         fake = netG(z, y)
         out = netD(fake, y) if is_conditional(netD) else netD(fake)
         assert fake.shape == (2, 3, 32, 32)
-        assert out.shape == ((2, 25) if config == "type1_acgan" else (2,)), config
+        assert out.shape == ((2, 25) if config.endswith("acgan") else (2,)), config
     assert conditional.parse_config("type1_projection") == (True, "hinge")
+    assert conditional.parse_config("type1_vanilla_acgan") == (True, "vanilla")
     with pytest.raises(ValueError, match="unknown configuration 'type3_vanilla'"):
         conditional.parse_config("type3_vanilla")
 

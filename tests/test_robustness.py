@@ -129,6 +129,22 @@ def test_an_interrupted_run_is_marked_and_a_killed_one_reads_incomplete(tmp_path
     assert "INCOMPLETE" in runner.write_index(tmp_path).read_text()
 
 
+def test_a_resumed_run_counts_the_wall_time_of_the_run_it_continues(tmp_path, monkeypatch):
+    out = tmp_path / "run"
+
+    def interrupt(lab, params, executed):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(runner, "_execute", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_lab("mnist", "smoke", out=out, verbose=False)
+    folders.write_run(out, seconds=600.0)                  # as if it had trained 10 minutes first
+    monkeypatch.setattr(runner, "_execute", lambda lab, params, executed: None)
+    runner.run_lab("mnist", "smoke", {"resume": True}, out=out, verbose=False)
+    assert 600 <= folders.read_run(out)["seconds"] < 630
+    runner.run_lab("mnist", "smoke", out=out, verbose=False)   # a fresh run starts its clock again
+    assert folders.read_run(out)["seconds"] < 30
+
+
 def test_a_second_run_into_a_folder_in_use_is_refused(tmp_path, monkeypatch):
     out = tmp_path / "busy"
     with folders.report_folder(out, "mnist"):

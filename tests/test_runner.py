@@ -26,6 +26,9 @@ def ganlib(*args):
     (["run", "mnist", "-p", "lr", "fast"], "error: parameter lr must be a number >= 0, got 'fast'"),
     (["run", "mnist", "-p", "latent_sizes", "[100, 0]"], "error: parameter latent_sizes[1] must be an integer >= 1, got 0"),
     (["run", "cgan", "-p", "configs", "[type3_vanilla]"], "error: parameter configs[0] must be one of type1_vanilla,"),
+    (["run", "cgan", "-p", "evaluator_checkpoint", "/nonexistent/classifier_weight.pth"],
+     "error: parameter evaluator_checkpoint: no file /nonexistent/classifier_weight.pth"),
+    (["sweep", "inversion", "-p", "cat_image", "/nonexistent/cat.jpg"], "error: parameter cat_image: no file /nonexistent/cat.jpg"),
     (["data", "scenes", "--out", "/nonexistent/x", "--labels", "/nonexistent"],
      "error: /nonexistent/objects.json is missing"),
 ])

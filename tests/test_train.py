@@ -58,9 +58,12 @@ def test_nan_loss_stops_with_a_clear_message():
 
 def test_log_lines_in_the_report_format(capsys):
     run = train_gan(*tiny_gan(), DIGITS, VanillaLoss(), **{**ARGS, "verbose": True})
-    lines = capsys.readouterr().out.splitlines()
-    fmt = r"\[\d+/2\]\[\d+/7\]\tLoss_D: \d+\.\d{4}\tLoss_G: \d+\.\d{4}\tD\(x\): \d\.\d{4}\tD\(G\(z\)\): \d\.\d{4} / \d\.\d{4}"
+    header, *lines = capsys.readouterr().out.splitlines()
+    assert header == "[gan] 14 iterations to go (2 epochs of 7)"
+    fmt = (r"\[\d+/2\]\[\d+/7\]\tLoss_D: \d+\.\d{4}\tLoss_G: \d+\.\d{4}\tD\(x\): \d\.\d{4}\tD\(G\(z\)\): \d\.\d{4} / \d\.\d{4}"
+           r"(\t~\d+ s left)?")                                  # the time left, but on the last line
     assert lines[0].startswith("[0/2][0/7]") and all(re.fullmatch(fmt, line) for line in lines)
+    assert lines[0].endswith(" left") and not lines[-1].endswith(" left")
     assert len(run.history["Loss_D"]) == 14                     # every iteration kept
     assert sorted(run.snapshots) == [0, 4, 8, 12, 14]           # every 4 iterations, and the end
     assert run.snapshots[14].dtype == torch.uint8 and run.snapshots[14].shape == (64, 1, 28, 28)
@@ -169,3 +172,12 @@ def test_bf16_follows_float32_closely_and_keeps_float32_weights():
     assert bf16.history["Loss_D"] != fp32.history["Loss_D"]       # it did run in bfloat16 ...
     for (k, x), (_, y) in zip(fp32.netG.state_dict().items(), bf16.netG.state_dict().items()):
         assert torch.allclose(x, y, atol=2e-2), k                  # ... and stayed near float32
+
+
+def test_fresh_noise_gives_g_its_own_fakes_and_leaves_the_default_as_it_was():
+    def weights(**changes):
+        run = train_gan(*tiny_gan(), DIGITS, VanillaLoss(), **{**ARGS, "num_epochs": 1, **changes})
+        return torch.cat([p.flatten() for p in run.netG.parameters()])
+
+    assert torch.equal(weights(), weights(fresh_noise=False))
+    assert not torch.equal(weights(), weights(fresh_noise=True))
