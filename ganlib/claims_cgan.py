@@ -8,7 +8,8 @@ the losses is read on that pair, and says so.
 """
 from __future__ import annotations
 
-from .labs import CGAN_VARIANTS, REPORT_002_TABLE2
+from .labs import CGAN_VARIANTS
+from .published import REPORT_002_TABLE2
 from .verdicts import SEED_SPREAD, Claim, Finding, condition_bar, condition_learnt, differ, get, not_learnt
 
 LEARNT = "accuracy above chance by two seed spreads, final samples >= half as diverse as real scenes"

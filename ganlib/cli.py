@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .labs import LABS, PROFILES, ParameterError, get_lab, parse_overrides, write_parameters_cell
+from .labs import LABS, get_lab, parse_overrides
+from .params import PROFILES, ParameterError, write_parameters_cell
 
 
 def cmd_labs(args) -> None:

@@ -21,7 +21,8 @@ import math
 import torch
 
 from . import losses, nets
-from .labs import CGAN_VARIANTS as VARIANTS, REPORT_002_TABLE2
+from .labs import CGAN_VARIANTS as VARIANTS
+from .published import REPORT_002_TABLE2
 from .train import sample
 
 CONFIGS = (*REPORT_002_TABLE2, *VARIANTS)

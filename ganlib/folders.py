@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .labs import Lab, ParameterError
+from .params import Lab, ParameterError
 from .settings import DATA_ROOT_ENV, PROJECT_ROOT, looks_like_path
 
 LOCK = ".lock"

@@ -12,7 +12,8 @@ from pathlib import Path
 from . import claims
 from .escape import href, text
 from .folders import STATUS_WORDS, read_metrics, read_run, status
-from .labs import LABS, PROFILES, ParameterError, resolve_params
+from .labs import LABS, resolve_params
+from .params import PROFILES, ParameterError
 
 SHOWN_FIGURES = 2     # per run, above the fold
 

@@ -138,8 +138,9 @@ class Loop:
         every = self.options.checkpoint_every
         r = self.result
         if self.options.verbose and end > start:
-            print(f"[{self.options.name}] {end - start:,} iterations to go ({r.num_epochs} epochs of "
-                  f"{r.iters_per_epoch:,}" + (f", from iteration {start:,}" if start else "") + ")")
+            epochs = f"{r.num_epochs} epoch{'s' if r.num_epochs != 1 else ''}"
+            print(f"[{self.options.name}] {end - start:,} iterations to go ({epochs} of {r.iters_per_epoch:,}"
+                  + (f", from iteration {start:,}" if start else "") + ")")
         bar = ui.progress(self.total, desc=self.options.name, initial=start, disable=not self.options.verbose)
         self.seconds_since = time.perf_counter()
         self.first, self.end_at = (start, self.seconds_since), end

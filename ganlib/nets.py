@@ -167,6 +167,8 @@ class ConditionalGenerator(nn.Module):
     """Report 002's G: (z, condition) -> image. The condition (num_classes, multi-hot) goes
     through Linear(num_classes, S*S) + ReLU and is stacked onto z as extra input channels."""
 
+    conditional = True     # forward(x, condition)
+
     def __init__(self, nz: int = 100, ngf: int = 64, nc: int = 3, image_size: int = 64,
                  num_classes: int = 24):
         super().__init__()
@@ -181,6 +183,8 @@ class ConditionalGenerator(nn.Module):
 class ConditionalDiscriminator(nn.Module):
     """Report 002's D: (image, condition) -> logit. The condition goes through
     Linear(num_classes, S*S) + LeakyReLU and joins the image as a 4th channel."""
+
+    conditional = True     # forward(x, condition)
 
     def __init__(self, ndf: int = 64, nc: int = 3, image_size: int = 64, num_classes: int = 24,
                  norm: str = "batch"):
@@ -206,6 +210,8 @@ class ProjectionDiscriminator(nn.Module):
     condition is checked against the image's features by an inner product, where report 002's D
     has to learn what a 4th input channel means.
     """
+
+    conditional = True     # forward(x, condition)
 
     def __init__(self, ndf: int = 64, nc: int = 3, image_size: int = 64, num_classes: int = 24):
         super().__init__()
@@ -397,8 +403,8 @@ def patch_layers(image_size: int) -> int:
 
 
 def is_conditional(net: nn.Module) -> bool:
-    """Whether a network takes a condition as its second input."""
-    return isinstance(net, (ConditionalGenerator, ConditionalDiscriminator, ProjectionDiscriminator))
+    """Whether a network takes a condition as its second input (the net says so itself)."""
+    return getattr(net, "conditional", False)
 
 
 GENERATORS = {"dcgan": DCGANGenerator, "mlp": MLPGenerator, "cdcgan": ConditionalGenerator, "small": SmallGenerator,
@@ -441,11 +447,11 @@ def define_G(name: str, nz: int = 100, ngf: int = 64, nc: int = 3, image_size: i
 
 
 def define_D(name: str, ndf: int = 64, nc: int = 3, image_size: int = 64, norm: str = "batch",
-             num_classes: int = 24, n_layers: int | None = 3) -> nn.Module:
+             num_classes: int = 24, n_layers: int | None = 3, dropout: float = 0.3) -> nn.Module:
     """Build a discriminator by name ('dcgan', 'mlp', 'cdcgan', 'projection', 'acgan', 'small', or the
     PatchGAN 'patch') with the tutorial's weight init; ``norm`` ('batch', 'instance', 'none') applies to
     the DCGAN ones (the projection D has spectral normalisation instead). ``n_layers``: the PatchGAN's
-    stride-2 layers (None: ``patch_layers(image_size)``)."""
+    stride-2 layers (None: ``patch_layers(image_size)``); ``dropout``: the MLP D's rate."""
     if name == "patch":
         if image_size < 32:
             raise ValueError(f"the patch discriminator reads images of 32 px or more, not {image_size}")
@@ -453,7 +459,7 @@ def define_D(name: str, ndf: int = 64, nc: int = 3, image_size: int = 64, norm: 
     elif name == "dcgan":
         net = DCGANDiscriminator(ndf=ndf, nc=nc, image_size=image_size, norm=norm)
     elif name == "mlp":
-        net = MLPDiscriminator(nc=nc, image_size=image_size)
+        net = MLPDiscriminator(nc=nc, image_size=image_size, dropout=dropout)
     elif name == "cdcgan":
         net = ConditionalDiscriminator(ndf=ndf, nc=nc, image_size=image_size, num_classes=num_classes,
                                        norm=norm)

@@ -79,7 +79,8 @@ def _inversion(metrics: dict, part: str | None) -> list[str]:
         return f"{name}: PSNR {s['psnr']:.2f} dB, SSIM {s['ssim']:.3f}{obj}"
 
     outside = f"out-of-domain ({esc(metrics['out_of_domain'])})"
-    lines = [f"Over {n} images each, {line('held-out in-domain', fit['in_domain'])}; "
+    seen = f"{line('training images (as the report inverted)', fit['training'])}; " if "training" in fit else ""
+    lines = [f"Over {n} images each, {line('held-out in-domain', fit['in_domain'])}; {seen}"
              f"{line(outside, fit['out_of_domain'])}; "
              f"{line('the cat photo', fit['cat'])}."]
     g = metrics.get("generator")

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .datasets import registered_in, require
 from .folders import absolute_data_root_env, absolute_paths, now_utc, read_run, report_folder, write_run, written_since
-from .labs import ParameterError, get_lab, resolve_params
+from .labs import get_lab, resolve_params
+from .params import ParameterError
 from .report import OUT_DIR_ENV
 from .settings import PROJECT_ROOT
 from .ui import HEADLESS_ENV

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from .datasets import registered_in, require
 from .folders import absolute_paths, check_output_folder, read_metrics, read_run, status
-from .labs import ParameterError, get_lab, parse_value, resolve_params
+from .labs import get_lab, resolve_params
+from .params import ParameterError, parse_value
 from .report import file_name
 from .sweep_report import write_sweep_report
 

@@ -252,6 +252,7 @@ def g_vs_d(named_epoch_means: dict):
         ax.set_xlabel("epoch")
         ax.set_ylabel("mean loss over the epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlim(0.5, max(len(epochs), 2) + 0.5)      # a one-epoch run keeps whole-number ticks
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from ganlib import conditional, labs
+from ganlib import conditional, published
 from ganlib.nets import is_conditional
 
 
@@ -40,6 +40,6 @@ def test_accuracy_curve_scores_each_snapshot_against_g_updates():
 
 
 def test_public_results_are_reference_rows_marked_as_other_peoples():
-    rows = labs.public_iclevr_rows()
-    assert len(rows) == len(labs.PUBLIC_ICLEVR_RESULTS) == 4
+    rows = published.public_iclevr_rows()
+    assert len(rows) == len(published.PUBLIC_ICLEVR_RESULTS) == 4
     assert all(name.startswith("others:") and set(row) == {"published test"} for name, row in rows.items())

@@ -25,7 +25,7 @@ TINY = {
     "mnist": {"dataset": "mnist10k", "max_images": 256, "num_epochs": 1, "n_eval": 100},
     "cgan": {"max_images": 16, "num_epochs": 1, "batch_size": 8, "eval_seeds": 2},
     "inversion": {"max_images": 32, "milestones": [1], "inversion_steps": 3, "n_scores": 2},
-    "cyclegan": {"max_images": 2, "num_epochs": 1, "judge_epochs": 1, "ngf": 8, "ndf": 8},   # 9 blocks at 256 px
+    "cyclegan": {"max_images": 2, "num_epochs": 1, "unet_epochs": 1, "judge_epochs": 1, "ngf": 8, "ndf": 8},
 }
 # what only the full profile runs, read from the run's parameters (p) and metrics (m)
 FULL_ONLY = {

@@ -132,9 +132,10 @@ def test_the_reading_gives_every_score_in_and_out_of_domain_on_smoke_numbers():
 
     metrics = json.loads((Path(__file__).parent / "golden" / "inversion.json").read_text())["metrics"]
     text = readings.reading("inversion", metrics)
-    for name in ("held-out in-domain", "out-of-domain (mnist10k)", "the cat photo", "The generator itself"):
+    for name in ("held-out in-domain", "training images (as the report inverted)", "out-of-domain (mnist10k)",
+                 "the cat photo", "The generator itself"):
         assert name in text
-    assert len(re.findall(r"SSIM \d", text)) == 3
-    assert len(re.findall(r"error inside the object \d", text)) == 2     # the photo has no mask
+    assert len(re.findall(r"SSIM \d", text)) == 4
+    assert len(re.findall(r"error inside the object \d", text)) == 2     # training images and the photo: no mask
     assert "None" not in text and "nan" not in text
     assert re.search(r"\*\*(reproduced|partly|not reproduced|inconclusive|not learnt)\*\*", text)

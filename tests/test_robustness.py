@@ -11,10 +11,11 @@ import pytest
 import torch
 from PIL import Image
 
-from ganlib import datasets, folders, iclevr, inversion, labs, runner
+from ganlib import datasets, folders, iclevr, inversion, labs, params, runner
 from ganlib.checkpoint import CheckpointMismatch
 from ganlib.data import DataError, ImageData, decode_image
-from ganlib.labs import ParameterError, get_lab, parse_overrides, validate
+from ganlib.labs import get_lab, parse_overrides
+from ganlib.params import ParameterError, validate
 from ganlib.losses import VanillaLoss
 from ganlib.nets import define_D, define_G
 from ganlib.report import Report
@@ -46,8 +47,8 @@ def test_a_run_named_after_a_folder_keeps_its_checkpoint_in_the_report_folder(tm
 def test_relative_paths_are_read_from_the_current_folder(tmp_path, monkeypatch):
     (tmp_path / "faces").mkdir()
     monkeypatch.chdir(tmp_path)
-    params = {**labs.defaults(get_lab("dcgan")), "data_root": "root200", "datasets": ["scenes_one", "faces", "./x"]}
-    out = folders.absolute_paths(get_lab("dcgan"), params, runner.dataset_names())
+    values = {**params.defaults(get_lab("dcgan")), "data_root": "root200", "datasets": ["scenes_one", "faces", "./x"]}
+    out = folders.absolute_paths(get_lab("dcgan"), values, runner.dataset_names())
     assert out["data_root"] == str(tmp_path / "root200")
     assert out["datasets"] == ["scenes_one", str(tmp_path / "faces"), str(tmp_path / "x")]
     env = {"GANLIB_DATA_ROOT": "root200"}
@@ -71,12 +72,12 @@ def test_string_parameters_are_taken_verbatim_and_numbers_must_be_finite():
 def test_a_malformed_profile_is_one_line_naming_the_file(tmp_path, monkeypatch):
     (tmp_path / "params" / "mnist").mkdir(parents=True)
     (tmp_path / "params" / "mnist" / "smoke.yaml").write_text("num_epochs: [1\nnz: 3\n")
-    monkeypatch.setattr(labs, "NOTEBOOKS", tmp_path)
+    monkeypatch.setattr(params, "NOTEBOOKS", tmp_path)
     with pytest.raises(ParameterError, match=r"smoke.yaml is not valid YAML \(line"):
-        labs.load_profile(get_lab("mnist"), "smoke")
+        params.load_profile(get_lab("mnist"), "smoke")
     (tmp_path / "params" / "mnist" / "smoke.yaml").write_text("- 1\n- 2\n")
     with pytest.raises(ParameterError, match="must hold 'name: value' lines"):
-        labs.load_profile(get_lab("mnist"), "smoke")
+        params.load_profile(get_lab("mnist"), "smoke")
 
 
 @pytest.mark.parametrize("args, message", [

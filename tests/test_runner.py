@@ -7,9 +7,9 @@ import pytest
 
 import nbformat
 
-from ganlib import labs
-from ganlib.labs import (LABS, PROFILES, ParameterError, defaults, get_lab, load_profile, notebook_defaults,
-                         parse_value, validate)
+from ganlib import params
+from ganlib.labs import LABS, get_lab
+from ganlib.params import PROFILES, ParameterError, defaults, load_profile, notebook_defaults, parse_value, validate
 from ganlib.runner import resolve_params, write_index
 
 
@@ -53,6 +53,18 @@ def test_a_full_profile_without_its_data_says_how_to_get_it_before_any_kernel_st
     assert not (tmp_path / "out").exists()                             # no kernel, nothing written
 
 
+@pytest.mark.parametrize("lab", LABS)
+def test_papermill_reads_every_parameters_type_from_the_notebook(lab):
+    import papermill
+
+    inferred = papermill.inspect_notebook(str(get_lab(lab).notebook))      # what papermill --help-notebook shows
+    declared = get_lab(lab).params
+    assert {name: p["inferred_type_name"] for name, p in inferred.items()} == \
+        {name: param.type_hint() for name, param in declared.items()}
+    assert get_lab("mnist").params["max_images"].type_hint() == "Optional[int]"
+    assert get_lab("cgan").params["num_threads"].type_hint() == "Union[int, str]"
+
+
 def test_values_are_read_as_yaml():
     assert parse_value("5") == 5 and parse_value("[100, 200]") == [100, 200]
     assert parse_value("true") is True and parse_value("null") is None
@@ -67,7 +79,7 @@ def test_each_parameter_is_declared_once_and_the_notebook_cell_is_generated_from
     lab = get_lab(lab)
     assert validate(lab, defaults(lab)) == defaults(lab)
     assert notebook_defaults(lab) == defaults(lab)
-    assert labs.parameters_cell(lab) in nbformat.read(lab.notebook, as_version=4).cells[1].source, \
+    assert params.parameters_cell(lab) in nbformat.read(lab.notebook, as_version=4).cells[1].source, \
         "stale parameters cell: run python -m ganlib labs --write-cells"
     cpu = load_profile(lab, "cpu")
     assert not [k for k, v in cpu.items() if defaults(lab)[k] == v], "cpu.yaml repeats a default"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ganlib import escape, folders, index, runner, sweep, sweep_report
-from ganlib.labs import ParameterError
+from ganlib.params import ParameterError
 from ganlib.settings import PROJECT_ROOT
 
 HOSTILE = "q'><img src=x onerror=alert(1)>"

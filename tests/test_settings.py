@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from ganlib import settings
-from ganlib.labs import ParameterError, get_lab, validate
+from ganlib.labs import get_lab
+from ganlib.params import ParameterError, validate
 from ganlib.settings import describe_hardware, pick_bf16, pick_device
 
 
