@@ -114,14 +114,18 @@ def test_a_kernel_that_dies_marks_the_run_failed(tmp_path, monkeypatch):
     assert run["status"] == "failed" and run["error"] == "RuntimeError: Kernel died before replying to kernel_info"
 
 
-def test_an_interrupted_run_is_marked_and_a_killed_one_reads_incomplete(tmp_path, monkeypatch):
-    out = tmp_path / "run"
-
+def interrupted_run(out, monkeypatch) -> None:
+    """A smoke run into ``out`` stopped by Ctrl-C, without a kernel."""
     def interrupt(lab, params, executed):
         raise KeyboardInterrupt
     monkeypatch.setattr(runner, "_execute", interrupt)
     with pytest.raises(KeyboardInterrupt):
         runner.run_lab("mnist", "smoke", out=out, verbose=False)
+
+
+def test_an_interrupted_run_is_marked_and_a_killed_one_reads_incomplete(tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    interrupted_run(out, monkeypatch)
     assert folders.status(out) == "interrupted"
     folders.write_run(out, status="running")          # what a SIGKILL leaves: 'running', nobody holding the lock
     assert folders.status(out) == "incomplete"
@@ -132,12 +136,7 @@ def test_an_interrupted_run_is_marked_and_a_killed_one_reads_incomplete(tmp_path
 
 def test_a_resumed_run_counts_the_wall_time_of_the_run_it_continues(tmp_path, monkeypatch):
     out = tmp_path / "run"
-
-    def interrupt(lab, params, executed):
-        raise KeyboardInterrupt
-    monkeypatch.setattr(runner, "_execute", interrupt)
-    with pytest.raises(KeyboardInterrupt):
-        runner.run_lab("mnist", "smoke", out=out, verbose=False)
+    interrupted_run(out, monkeypatch)
     folders.write_run(out, seconds=600.0)                  # as if it had trained 10 minutes first
     monkeypatch.setattr(runner, "_execute", lambda lab, params, executed: None)
     runner.run_lab("mnist", "smoke", {"resume": True}, out=out, verbose=False)
