@@ -19,6 +19,7 @@ from typing import Callable, ClassVar
 
 import torch
 import torch.nn.functional as F
+import torchvision.transforms.functional as TF
 from torch import nn
 
 from .checkpoint import Checkpoint, CheckpointMismatch, RandomState, TrainingDiverged, architecture_hash
@@ -35,6 +36,7 @@ PANEL_TITLES = ("real A", "replicate A\nG_BA(real A)", "fake A\nG_BA(real B)", "
                 "real B", "replicate B\nG_AB(real B)", "fake B\nG_AB(real A)", "cycle B\nG_AB(G_BA(real B))")
 
 __all__ = ["ImagePool", "CycleOptions", "CycleResult", "CycleSteps", "train_cyclegan", "translate", "panel_images",
+           "Configuration", "configuration", "resolve_nulls", "AtSize",
            "paired_scores", "random_affine", "linear_decay", "CheckpointMismatch", "TrainingDiverged"]
 
 
@@ -252,7 +254,9 @@ def train_cyclegan(G_A2B: nn.Module, G_B2A: nn.Module, D_A: nn.Module, D_B: nn.M
                             {**steps.parts(), "torch_rng": RandomState()}, result)
     loop = Loop(result, opts, checkpoint, shown=("total_loss", "loss_discrim_A", "loss_discrim_B"),
                 advice=f"Lower the learning rates (lr_g={opts.lr_g}, lr_d={opts.lr_d})")
-    panel_pair = tuple(to_float(im[None]).to(dev) for im in opts.panel_pair) if opts.panel_pair else None
+    # the panel shows test images at the size this pair of generators trains at
+    panel_pair = (tuple(to_float(resize_images(im[None], train_a.image_shape[-1])).to(dev) for im in opts.panel_pair)
+                  if opts.panel_pair else None)
 
     def take_panel(epoch: int) -> None:
         if panel_pair is not None:
@@ -292,6 +296,56 @@ def _fingerprint(steps: CycleSteps, train_a: ImageData, train_b: ImageData, opts
             "num_epochs": opts.num_epochs, "augment": opts.augment,
             "augment_fill": opts.augment_fill if opts.augment else None, "pool_size": opts.pool_size,
             "lambdas": [loss.lambda_cycle, loss.lambda_identity, loss.d_weight]}
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """What one of the lab's configurations ('resnet', 'unet_aug', ...) trains: its generator, whether its
+    training batches are augmented, its image size and its epochs."""
+    generator: str
+    augment: bool
+    image_size: int
+    num_epochs: int
+    decay_epochs: int
+
+
+def configuration(name: str, image_size: int, num_epochs: int, decay_epochs: int, unet_epochs: int | None = None,
+                  aug_image_size: int | None = None) -> Configuration:
+    """The setting of configuration ``name``: report 004 trained its U-Net for fewer epochs than its ResNet
+    (``unet_epochs``) and its augmented ResNet at a smaller size (``aug_image_size``); None: as the rest."""
+    generator, augment = name.split("_")[0], name.endswith("_aug")
+    if generator == "unet" and unet_epochs is not None:
+        num_epochs, decay_epochs = unet_epochs, min(decay_epochs, unet_epochs)
+    size = aug_image_size if augment and aug_image_size is not None else image_size
+    return Configuration(generator, augment, size, num_epochs, decay_epochs)
+
+
+def resolve_nulls(dataset: str, image_size: int | None, num_epochs: int | None,
+                  decay_epochs: int | None) -> tuple[int, int, int]:
+    """The lab's null parameters resolved: the rendered scenes train at 32 px for 6 epochs, photos at 64 px
+    for 2 (a CPU's minutes); the learning rates decay over the second half."""
+    image_size = image_size or (32 if dataset == "scenes" else 64)
+    num_epochs = num_epochs or (6 if dataset == "scenes" else 2)
+    return image_size, num_epochs, num_epochs // 2 if decay_epochs is None else decay_epochs
+
+
+class AtSize(nn.Module):
+    """A generator trained at ``size`` px, applied to images of any size: each input is resized to ``size``
+    and its output back to the input's size, so that its translations compare with the others'."""
+
+    def __init__(self, G: nn.Module, size: int):
+        super().__init__()
+        self.G, self.size = G, size
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[-1] == self.size:
+            return self.G(x)
+        return resize_images(self.G(resize_images(x, self.size)), x.shape[-1])
+
+
+def resize_images(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Square images (uint8 or float) resized, antialiased, to size x size."""
+    return x if x.shape[-1] == size else TF.resize(x, [size, size], antialias=True)
 
 
 def translate(G: nn.Module, images_uint8: torch.Tensor, batch_size: int = 50) -> torch.Tensor:

@@ -63,6 +63,9 @@ def _nets(nz: int | None, ngf: int, ndf: int, report: str = "") -> dict:
     return params
 
 
+# Study 2's models of the mnist lab: name -> (net architecture, loss)
+MNIST_MODELS = {"mlp": ("mlp", "vanilla"), "dcgan": ("dcgan", "vanilla"), "dcgan_ls": ("dcgan", "lsgan")}
+
 MNIST = Lab(
     id="mnist",
     title="DCGAN on MNIST: latent size; MLP GAN vs DCGAN vs least-squares DCGAN",
@@ -70,6 +73,9 @@ MNIST = Lab(
     params={
         **_data(("mnist10k", "mnist"), "mnist10k"),
         "image_size": Param(int, "image side in pixels", choices=(28, 32, 64), default=28),
+        "study1_image_size": Param(int, "image side of study 1's DCGANs (null: image_size; report 001 trained the "
+                                        "tutorial's DCGAN at 64 px, report 004 its models at 28 px)",
+                                   optional=True, choices=(28, 32, 64)),
         **_training(num_epochs=16, batch_size=64, lr=0.002),
         **_nets(100, 64, 32, " ({} in the reports)"),
         "latent_sizes": Param(list, "latent sizes compared in study 1 (null: nz alone)", item=Param(int, min=1),
@@ -78,7 +84,7 @@ MNIST = Lab(
                             default=512),
         "mlp_dropout": Param(float, "dropout before each LeakyReLU of the MLP discriminator (report 004 does not give "
                                     "its rate; 0.3 is the TensorFlow DCGAN tutorial's)", min=0, max=0.9, default=0.3),
-        "models": Param(list, "study-2 models", item=Param(str, choices=("mlp", "dcgan", "dcgan_ls")),
+        "models": Param(list, "study-2 models", item=Param(str, choices=tuple(MNIST_MODELS)),
                         default=["mlp", "dcgan", "dcgan_ls"]),
         "n_eval": Param(int, "generated digits scored by the judge", min=100, max=10000, default=1000),
         "bf16": Param(bool, "bfloat16 autocast (auto: where the hardware has it natively, such as CPUs with "
@@ -240,6 +246,9 @@ CYCLEGAN = Lab(
                                  "30, U-Net 10)", optional=True, min=1),
         "unet_epochs": Param(int, "the U-Net configurations' epochs (null: num_epochs; the report: 10, against the "
                                   "ResNet's 30)", optional=True, min=1),
+        "aug_image_size": Param(int, "the augmented configurations' image side (null: image_size; the report: 128, "
+                                     "against 256); their translations are scored at image_size",
+                                optional=True, choices=(32, 64, 128, 256)),
         "batch_size": Param(int, "images of each domain per batch (1 in the CycleGAN code: InstanceNorm needs no batch)",
                             min=1, default=4),
         "lr_g": Param(float, "generators' Adam learning rate (1e-4 in the report, 2e-4 in the CycleGAN code)", min=0,

@@ -121,6 +121,26 @@ def test_learning_rates_decay_linearly_over_the_last_epochs(tmp_path):
         cyclegan.train_cyclegan(*_nets(), a, b, num_epochs=2, decay_epochs=3, verbose=False)
 
 
+def test_each_configuration_trains_at_its_own_size_and_epochs_as_report_004_did():
+    full = dict(image_size=256, num_epochs=30, decay_epochs=0, unet_epochs=10, aug_image_size=128)
+    assert cyclegan.configuration("resnet", **full) == cyclegan.Configuration("resnet", False, 256, 30, 0)
+    assert cyclegan.configuration("unet", **full) == cyclegan.Configuration("unet", False, 256, 10, 0)
+    assert cyclegan.configuration("resnet_aug", **full) == cyclegan.Configuration("resnet", True, 128, 30, 0)
+    # null: as the rest; the U-Net's decay never outlasts its epochs
+    assert cyclegan.configuration("unet_aug", 32, 6, 3) == cyclegan.Configuration("unet", True, 32, 6, 3)
+    assert cyclegan.configuration("unet", 32, 6, 3, unet_epochs=2).decay_epochs == 2
+    assert cyclegan.resolve_nulls("scenes", None, None, None) == (32, 6, 3)
+    assert cyclegan.resolve_nulls("horse2zebra", None, None, 0) == (64, 2, 0)
+
+
+def test_a_generator_trained_smaller_translates_at_the_images_own_size():
+    seen = []
+    G = torch.nn.Conv2d(3, 3, 1)
+    G.register_forward_hook(lambda m, x, y: seen.append(x[0].shape[-1]))
+    out = cyclegan.translate(cyclegan.AtSize(G, 16), torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8))
+    assert out.shape == (2, 3, 32, 32) and out.dtype == torch.uint8 and seen == [16]
+
+
 def test_a_nan_loss_stops_training_with_a_clear_message():
     a, b = _domains()
     with pytest.raises(TrainingDiverged, match="not finite at epoch 0, iteration 0"):

@@ -30,10 +30,12 @@ TINY = {
 # what only the full profile runs, read from the run's parameters (p) and metrics (m)
 FULL_ONLY = {
     "dcgan": lambda p, m: m["image_size"] == 64 and set(m["datasets"]) == {"cars", "cats"},
-    "mnist": lambda p, m: p["mlp_hidden"] == 4096 and "mlp_nz100" in m["runs"],
+    "mnist": lambda p, m: (p["mlp_hidden"] == 4096 and "mlp_nz100" in m["runs"] and m["study1_image_size"] == 64
+                           and "dcgan_nz100_28px" in m["runs"]),
     "cgan": lambda p, m: m["image_size"] == 64 and len(m["configs"]) == 7,
     "inversion": lambda p, m: p["arch"] == "small" and m["dataset"] == "carrot_cake",
-    "cyclegan": lambda p, m: m["image_size"] == 256 and m["domains"] == ["horse", "zebra"] and len(m["configs"]) == 3,
+    "cyclegan": lambda p, m: (m["image_size"] == 256 and m["domains"] == ["horse", "zebra"] and len(m["configs"]) == 3
+                              and m["configs"]["resnet_aug"]["train_image_size"] == 128),
 }
 
 
