@@ -13,13 +13,13 @@ from __future__ import annotations
 import argparse
 import time
 
-from ganlib import datasets, judges, losses, metrics, nets, train
+from ganlib import judges, losses, metrics, nets, registry, train
 from ganlib.settings import seed_everything
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--dataset", default="scenes_one", choices=sorted(datasets.SCENE_SETS))
+    p.add_argument("--dataset", default="scenes_one", choices=sorted(registry.SCENE_SETS))
     p.add_argument("--scene-zoom", type=float, default=1.0)
     p.add_argument("--image-size", type=int, default=32, choices=(32, 64))
     p.add_argument("--lr", type=float, default=0.001)
@@ -32,8 +32,8 @@ def main() -> None:
     a = p.parse_args()
 
     seed_everything(a.seed, a.num_threads)
-    data = datasets.load_images(a.dataset, None, a.image_size, 6000, seed=a.seed, scene_zoom=a.scene_zoom)
-    heldout = datasets.load_images(a.dataset, None, a.image_size, 1000, seed=a.seed + 1, scene_zoom=a.scene_zoom).images
+    data = registry.load_images(a.dataset, None, a.image_size, 6000, seed=a.seed, scene_zoom=a.scene_zoom)
+    heldout = registry.load_images(a.dataset, None, a.image_size, 1000, seed=a.seed + 1, scene_zoom=a.scene_zoom).images
     judge = judges.load_iclevr_evaluator().net
     floor = metrics.frechet_distance(judge, heldout, data.images[:1000])
     real_diversity = metrics.pixel_diversity(heldout)

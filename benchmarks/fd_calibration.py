@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 import torchvision.transforms.functional as TF
 
-from ganlib import datasets, judges, metrics, viz
+from ganlib import judges, metrics, registry, viz
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "figures"
 BLURS = (0, 0.7, 1.0, 1.5, 2.0, 3.0)     # Gaussian blur sigma, in pixels
@@ -24,8 +24,8 @@ def real_sets(name: str, n: int = 1000) -> tuple[torch.Tensor, torch.Tensor, tor
     if name == "mnist10k":
         reference, heldout = judges.mnist_judge_splits()
         return heldout.images[:n], reference.images[:n], judges.load_mnist_judge()
-    heldout = datasets.load_images(name, None, 32, n, seed=1000).images
-    reference = datasets.load_images(name, None, 32, n, seed=999).images
+    heldout = registry.load_images(name, None, 32, n, seed=1000).images
+    reference = registry.load_images(name, None, 32, n, seed=999).images
     return heldout, reference, judges.load_iclevr_evaluator().net
 
 

@@ -95,7 +95,7 @@ def cmd_data_scenes(args) -> None:
 
 def cmd_data_fetch(args) -> None:
     from .data import DataError
-    from .datasets import fetch
+    from .registry import fetch
 
     try:
         fetch(args.name, args.data_root, force=args.force)
@@ -104,7 +104,7 @@ def cmd_data_fetch(args) -> None:
 
 
 def cmd_data_list(args) -> None:
-    from .datasets import status
+    from .registry import status
 
     for row in status(args.data_root):
         state = f"{row['images']} images" if row["present"] else "absent"
@@ -122,10 +122,7 @@ def cmd_claims(args) -> None:
         print(doc_page())
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m ganlib", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _add_labs_and_runs(sub) -> None:
     labs = sub.add_parser("labs", help="list labs, their parameters and defaults")
     labs.add_argument("--write-cells", action="store_true",
                       help="regenerate each notebook's parameters cell from ganlib/labs.py")
@@ -139,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="output folder (default reports/<lab>/<profile>)")
     run.set_defaults(func=cmd_run)
 
+
+def _add_sweep(sub) -> None:
     sweep = sub.add_parser("sweep", help="run a lab over a grid of parameters x seeds on Dask, into "
                                          "reports/<lab>/sweeps/<name>/")
     sweep.add_argument("lab")
@@ -153,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", help="the sweep's folder (default reports/<lab>/sweeps/<name>)")
     sweep.set_defaults(func=cmd_sweep)
 
+
+def _add_reports_and_judges(sub) -> None:
     reports = sub.add_parser("reports", help="run every lab, then write reports/index.html")
     reports.add_argument("--profile", default="cpu")
     reports.add_argument("--labs", nargs="*", help="only these labs")
@@ -170,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     judge.add_argument("--epochs", type=int, help="training epochs (default: the judge's own)")
     judge.set_defaults(func=cmd_judge)
 
+
+def _add_data(sub) -> None:
     from .iclevr import LABELS_DIR
     data = sub.add_parser("data", help="datasets: `data list`, `data fetch NAME`, `data scenes --out DIR`")
     data_sub = data.add_subparsers(dest="data_command", required=True)
@@ -190,6 +193,16 @@ def build_parser() -> argparse.ArgumentParser:
     listing = data_sub.add_parser("list", help="registered datasets: present?, where, how many images")
     listing.add_argument("--data-root", help="default: $GANLIB_DATA_ROOT or data/")
     listing.set_defaults(func=cmd_data_list)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ganlib", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    # the order of these calls is the order --help lists the commands in
+    _add_labs_and_runs(sub)
+    _add_sweep(sub)
+    _add_reports_and_judges(sub)
+    _add_data(sub)
     return parser
 
 

@@ -6,10 +6,11 @@ with the ``vanilla`` loss (BatchNorm D, several G steps per D step) or ``wgan-gp
 
 The variants keep report 002's G and change how D checks the condition:
 
-* ``type1_projection``: a projection discriminator (``nets.ProjectionDiscriminator``) with
-  spectral normalisation and the hinge loss, one D step per G step;
-* ``type1_acgan``: D with an auxiliary multi-label classifier head (``nets.AuxiliaryDiscriminator``,
-  ``losses.AuxiliaryClassifierLoss``) on top of the report's WGAN-GP critic and schedule;
+* ``type1_projection``: a projection discriminator (``conditional_nets.ProjectionDiscriminator``)
+  with spectral normalisation and the hinge loss, one D step per G step;
+* ``type1_acgan``: D with an auxiliary multi-label classifier head
+  (``conditional_nets.AuxiliaryDiscriminator``, ``losses.AuxiliaryClassifierLoss``) on top of the
+  report's WGAN-GP critic and schedule;
 * ``type1_vanilla_acgan``: the same head on the report's vanilla D, loss and schedule (4 G steps per
   D step): the nearest vanilla recipe that learns the condition on a CPU budget, where the
   report's 4th-channel vanilla D lets G collapse to one scene.

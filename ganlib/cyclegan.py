@@ -5,11 +5,8 @@ the whole objective of ``losses.CycleGANLoss``, then one step of each D), with w
 CycleGAN authors' code adds: a pool of 50 past fakes for D, linear learning-rate decay,
 and optional RandomAffine augmentation (report 004's). Like ``train.train_gan`` it is
 seeded and bitwise repeatable on the CPU, checkpoints atomically, resumes exactly and stops
-on a non-finite loss.
-
-Scoring: where the test split is paired (rendered
-scenes) each translation is compared with the image it should have produced (L1, PSNR,
-SSIM); everywhere, a judge (``judges.domain_rate``) says which domain a translation looks like.
+on a non-finite loss. ``configuration`` says what each of the lab's configurations trains.
+Translating and scoring: ``ganlib.translations``.
 """
 from __future__ import annotations
 
@@ -19,15 +16,14 @@ from typing import Callable, ClassVar
 
 import torch
 import torch.nn.functional as F
-import torchvision.transforms.functional as TF
 from torch import nn
 
 from .checkpoint import Checkpoint, CheckpointMismatch, RandomState, TrainingDiverged, architecture_hash
 from .data import ImageData, to_float, to_uint8
-from .inference import batched, device_of
 from .losses import CycleGANLoss
 from .loop import Loop, RunOptions, RunResult, batch_at, epoch_order, frozen
 from .settings import pick_device
+from .translations import resize_images
 
 # per iteration, named as in report 004's code
 TERMS = ("loss_identity_A", "loss_identity_B", "loss_gan_A2B", "loss_gan_B2A", "loss_cycle_ABA", "loss_cycle_BAB",
@@ -35,9 +31,9 @@ TERMS = ("loss_identity_A", "loss_identity_B", "loss_gan_A2B", "loss_gan_B2A", "
 PANEL_TITLES = ("real A", "replicate A\nG_BA(real A)", "fake A\nG_BA(real B)", "cycle A\nG_BA(G_AB(real A))",
                 "real B", "replicate B\nG_AB(real B)", "fake B\nG_AB(real A)", "cycle B\nG_AB(G_BA(real B))")
 
-__all__ = ["ImagePool", "CycleOptions", "CycleResult", "CycleSteps", "train_cyclegan", "translate", "panel_images",
-           "Configuration", "configuration", "resolve_nulls", "AtSize",
-           "paired_scores", "random_affine", "linear_decay", "CheckpointMismatch", "TrainingDiverged"]
+__all__ = ["ImagePool", "CycleOptions", "CycleResult", "CycleSteps", "train_cyclegan", "panel_images",
+           "Configuration", "configuration", "resolve_nulls",
+           "random_affine", "linear_decay", "CheckpointMismatch", "TrainingDiverged"]
 
 
 class ImagePool:
@@ -327,66 +323,3 @@ def resolve_nulls(dataset: str, image_size: int | None, num_epochs: int | None,
     image_size = image_size or (32 if dataset == "scenes" else 64)
     num_epochs = num_epochs or (6 if dataset == "scenes" else 2)
     return image_size, num_epochs, num_epochs // 2 if decay_epochs is None else decay_epochs
-
-
-class AtSize(nn.Module):
-    """A generator trained at ``size`` px, applied to images of any size: each input is resized to ``size``
-    and its output back to the input's size, so that its translations compare with the others'."""
-
-    def __init__(self, G: nn.Module, size: int):
-        super().__init__()
-        self.G, self.size = G, size
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.shape[-1] == self.size:
-            return self.G(x)
-        return resize_images(self.G(resize_images(x, self.size)), x.shape[-1])
-
-
-def resize_images(x: torch.Tensor, size: int) -> torch.Tensor:
-    """Square images (uint8 or float) resized, antialiased, to size x size."""
-    return x if x.shape[-1] == size else TF.resize(x, [size, size], antialias=True)
-
-
-def translate(G: nn.Module, images_uint8: torch.Tensor, batch_size: int = 50) -> torch.Tensor:
-    """G applied to uint8 images, as uint8."""
-    return batched(lambda x: to_uint8(G(x)), images_uint8, batch_size, device_of(G))
-
-
-def paired_scores(output_uint8: torch.Tensor, target_uint8: torch.Tensor) -> dict:
-    """How close each output is to the image it should have been: mean per-image L1 (on
-    [0, 1] values), PSNR (dB) and SSIM, by torchmetrics."""
-    from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
-
-    x, y = output_uint8.float() / 255, target_uint8.float() / 255
-    psnr = peak_signal_noise_ratio(x, y, data_range=1.0, reduction="none", dim=(1, 2, 3))
-    ssim = structural_similarity_index_measure(x, y, data_range=1.0)
-    return {"l1": (x - y).abs().mean().item(), "psnr": psnr.mean().item(), "ssim": ssim.item()}
-
-
-def score_translations(outputs_uint8: torch.Tensor, inputs_uint8: torch.Tensor, target: ImageData,
-                       target_domain: str, judge: nn.Module, paired: bool, generator: nn.Module | None = None) -> dict:
-    """A set of translations of ``inputs_uint8`` into ``target_domain`` ('A' or 'B'): ``paired_scores``
-    against the hidden pair (None where the test split is unpaired), the judge's domain rate, the FD
-    to the target domain's real images in the judge's feature space, the outputs' diversity (mean
-    pairwise distance; a collapsed generator gives every input the same output), whether each output
-    points back to its own input (``metrics.input_recall``), how far each output moved from its input
-    (mean L1), and the near-black area it added beyond what it should have (``metrics.dark_excess``).
-    Given the ``generator`` that made the outputs: how well it replicates images already in its
-    target domain (``replicate_psnr``, report 004's "replicate" panel; the identity term of its loss)."""
-    from . import judges, metrics
-
-    out = {"l1": None, "psnr": None, "ssim": None}
-    if paired:
-        out.update(paired_scores(outputs_uint8, target.images))
-    out["domain_rate"] = judges.domain_rate(judge, outputs_uint8, target_domain)
-    out["frechet_distance"] = metrics.frechet_distance(judge, target.images, outputs_uint8)
-    out["diversity"] = metrics.pixel_diversity(outputs_uint8)
-    out["input_recall"] = metrics.input_recall(outputs_uint8, inputs_uint8)
-    out["change"] = (outputs_uint8.float() - inputs_uint8.float()).abs().mean().item() / 255
-    # near-black beyond the true translation's, or unpaired, beyond the input's and the target domain's usual share
-    out["dark_excess"] = (metrics.dark_excess(outputs_uint8, target.images) if paired else
-                          metrics.dark_excess(outputs_uint8, inputs_uint8, metrics.dark_share(target.images).mean().item()))
-    out["replicate_psnr"] = None if generator is None else \
-        paired_scores(translate(generator, target.images), target.images)["psnr"]
-    return out

@@ -7,12 +7,11 @@ plus labels where the dataset has them. ``to_float`` maps a batch to [-1, 1].
 The digits: ``load_mnist10k`` (10,000 real MNIST training digits shipped in
 ``data/mnist10k.npz``; offline, always) and ``load_mnist`` (the full MNIST through torchvision,
 under ``<data_root>/MNIST``; downloaded when missing and online). Datasets by name, these
-included, load through ``ganlib.datasets.load_images``.
+included, load through ``ganlib.registry.load_images``.
 """
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +35,7 @@ class ImageData:
     name: str
     source: str                     # where the images came from, for the report
     folder: Path | None = None      # i-CLEVR: the folder whose test.json / new_test.json go with the images
+    skipped: str = ""               # image files: which were unreadable ("skipped 2 unreadable file(s) in ...")
 
     def __len__(self) -> int:
         return self.images.size(0)
@@ -46,7 +46,7 @@ class ImageData:
 
     def subset(self, index: torch.Tensor, name: str | None = None) -> "ImageData":
         labels = None if self.labels is None else self.labels[index]
-        return ImageData(self.images[index], labels, name or self.name, self.source, self.folder)
+        return replace(self, images=self.images[index], labels=labels, name=name or self.name)
 
 
 def to_float(images: torch.Tensor) -> torch.Tensor:
@@ -72,7 +72,7 @@ def resize(data: ImageData, image_size: int | None) -> ImageData:
     if image_size is None or data.images.shape[-2:] == (image_size, image_size):
         return data
     images = TF.center_crop(TF.resize(data.images, image_size, antialias=True), image_size)
-    return ImageData(images, data.labels, data.name, data.source, data.folder)
+    return replace(data, images=images)
 
 
 def load_mnist10k(max_images: int | None = None) -> ImageData:
@@ -118,7 +118,7 @@ def load_image_folder(folder: str | Path, image_size: int, max_images: int | Non
                       name: str | None = None) -> ImageData:
     """Every image under ``folder`` (recursively, sorted), RGB, resized and centre-cropped.
 
-    Unreadable files are skipped and named in one warning; no readable image is an error.
+    Unreadable files are skipped and named in the result's ``skipped``; no readable image is an error.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -151,7 +151,7 @@ def load_image_files(files: list[Path], image_size: int, max_images: int | None,
                      source: str) -> ImageData:
     """These image files, RGB, resized (shorter side) and centre-cropped to image_size.
 
-    Non-image, truncated or corrupt files are skipped and named in one warning; no readable
+    Non-image, truncated or corrupt files are skipped and named in the result's ``skipped``; no readable
     image is an error naming the source.
     """
     images, bad = [], []
@@ -165,11 +165,10 @@ def load_image_files(files: list[Path], image_size: int, max_images: int | None,
             continue
         t = TF.center_crop(TF.resize(t, image_size, antialias=True), image_size)
         images.append(t)
-    if bad:
-        warnings.warn(f"skipped {len(bad)} unreadable file(s) in {source}: {', '.join(bad)}", stacklevel=2)
+    skipped = f"skipped {len(bad)} unreadable file(s) in {source}: {', '.join(bad)}" if bad else ""
     if not images:
         raise DataError(f"no readable image in {source}")
-    return ImageData(torch.stack(images), None, name, source)
+    return ImageData(torch.stack(images), None, name, source, skipped=skipped)
 
 
 def split(data: ImageData, n_holdout: int, seed: int = 0) -> tuple[ImageData, ImageData]:

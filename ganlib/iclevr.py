@@ -193,7 +193,7 @@ def load_scenes(data_root=None, image_size: int = 64, max_images: int | None = N
 
 
 def load_training(name: str, data_root=None, image_size: int = 64, max_images: int | None = None) -> ImageData:
-    """The cgan lab's training scenes (``datasets.load_images`` calls this); ``.folder`` holds the
+    """The cgan lab's training scenes (``registry.load_images`` calls this); ``.folder`` holds the
     test.json / new_test.json that go with them.
 
     * ``scenes``: the project's rendered stand-in (offline, always there);

@@ -1,19 +1,23 @@
 """``reports/index.html``: what each lab reproduced, read in a minute.
 
-Per lab and run: the comparison table (the report found / we measured / verdict, from
+First one summary table, a row per lab (a line per run inside it): the verdicts counted by kind, the
+run's profile, processor and device, wall time, and links to its report view and notebook. Then per lab and run: the comparison table (the report found / we measured / verdict, from
 ``claims``), the two figures that show it, and behind a fold the other figures, the original
 report's own numbers and every metric. Figures are shown at their own size or smaller, never
 larger, and the page fits a 1600 px window.
 """
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from . import claims
 from .escape import href, text
 from .folders import STATUS_WORDS, read_metrics, read_run, status
 from .labs import LABS, resolve_params
+from .pages import REPORT_VIEW
 from .params import PROFILES, ParameterError
+from .verdicts import VERDICTS
 
 SHOWN_FIGURES = 2     # per run, above the fold
 
@@ -31,6 +35,10 @@ td.inconclusive,td.not-measured{background:#eee}td.not-learnt{background:#e3e8f8
 figcaption{font-size:12px;color:#555}
 details{margin:6px 0 18px}summary{cursor:pointer;color:#036}
 table.metrics{font-size:12px}
+table.summary td div{white-space:nowrap}
+span.v{padding:0 4px;margin-right:4px;border-radius:3px;white-space:nowrap}
+span.reproduced{background:#e5f5e0}span.partly{background:#fff7d6}span.not-reproduced{background:#fde0dd}
+span.inconclusive,span.not-measured{background:#eee}span.not-learnt{background:#e3e8f8}
 """
 
 
@@ -88,8 +96,9 @@ def _measured_by(profile: str, metrics: dict) -> str:
 def run_section(lab, name: str, folder: Path) -> str:
     run = read_run(folder)
     state = STATUS_WORDS.get(status(folder), status(folder)) if run else "unreadable: run.json cannot be read"
-    parts = [f"<h3>{text(_title(lab, name, run))}: <a href='{href(lab.id, name, lab.id + '.html')}'>report</a> "
-             f"({text(state)}{text(_timing(run))})</h3>"]
+    view = f"<a href='{href(lab.id, name, REPORT_VIEW)}'>report</a>, " if (folder / REPORT_VIEW).exists() else ""
+    parts = [f"<h3>{text(_title(lab, name, run))}: {view}<a href='{href(lab.id, name, lab.id + '.html')}'>notebook"
+             f"</a> ({text(state)}{text(_timing(run))})</h3>"]
     metrics = read_metrics(folder) or {}
     if (folder / "metrics.json").exists() and not metrics:
         parts.append("<p class='unreadable'>unreadable: metrics.json is empty, truncated or not a JSON object; "
@@ -104,20 +113,61 @@ def run_section(lab, name: str, folder: Path) -> str:
     return "\n".join(parts)
 
 
+def lab_runs(root: Path, lab) -> list[str]:
+    """The lab's run folders holding a run.json: the profiles first, then runs written with --out."""
+    lab_dir = root / lab.id
+    others = sorted(p.name for p in lab_dir.iterdir() if p.is_dir() and p.name not in PROFILES) \
+        if lab_dir.is_dir() else []
+    return [name for name in [*PROFILES, *others] if (lab_dir / name / "run.json").exists()]
+
+
+def _verdict_counts(lab, metrics: dict) -> str:
+    counts = Counter(f.verdict for _, f in claims.findings(lab.id, metrics)) if metrics else Counter()
+    return " ".join(f"<span class='v {v.replace(' ', '-')}'>{counts[v]} {v}</span>" for v in VERDICTS if counts[v]) \
+        or "no metrics"
+
+
+def _summary_line(lab, name: str, folder: Path) -> dict:
+    """One run's cells in the summary: its verdicts, profile, hardware, wall time and pages."""
+    run, metrics = read_run(folder), read_metrics(folder) or {}
+    hw = metrics.get("hardware") if isinstance(metrics.get("hardware"), dict) else {}
+    seconds = run.get("seconds")
+    pages = [f"<a href='{href(lab.id, name, REPORT_VIEW)}'>report</a>"] if (folder / REPORT_VIEW).exists() else []
+    pages.append(f"<a href='{href(lab.id, name, lab.id + '.html')}'>notebook</a>")
+    return {"verdicts": _verdict_counts(lab, metrics),
+            "run": text(name if name in PROFILES else f"{name} ({run.get('profile', '?')})"),
+            "hardware": text(", ".join(str(hw[k]) for k in ("processor", "device") if k in hw) or "?"),
+            "wall time": f"{seconds / 60:.0f} min" if isinstance(seconds, (int, float)) else text(status(folder)),
+            "pages": " · ".join(pages)}
+
+
+def summary_table(root: Path) -> str:
+    """One row per lab, a line per run inside it: the state of every lab in one screen."""
+    columns = ("verdicts", "run", "hardware", "wall time", "pages")
+    rows = []
+    for lab in LABS.values():
+        lines = [_summary_line(lab, name, root / lab.id / name) for name in lab_runs(root, lab)]
+        cells = ["".join(f"<div>{line[c]}</div>" for line in lines) for c in columns] if lines else \
+            [f"no run yet: <code>python -m ganlib run {lab.id} --profile cpu</code>", "", "", "", ""]
+        rows.append(f"<tr><td><a href='#{lab.id}'>{lab.id}</a></td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    head = "".join(f"<th>{c}</th>" for c in ("lab", "verdicts on the report's findings", "run", "processor, device",
+                                              "wall time", "pages"))
+    return f"<table class='summary'><tr>{head}</tr>{''.join(rows)}</table>"
+
+
 def write_index(root: Path) -> Path:
     parts = ["<!doctype html><meta charset='utf-8'><meta name='viewport' content='width=device-width'>",
              f"<title>GAN Labs reports</title><style>{STYLE}</style>", "<h1>GAN Labs reports</h1>",
+             summary_table(root),
              "<p>Each lab set against the report it reproduces: what the report found, what the run measured, "
              "and whether that reproduces it. A finding is read only when the models it needs have learned "
              "('not learnt' otherwise), and two numbers differ only beyond twice their spread across training seeds "
              "('inconclusive' inside it): <a href='../docs/claims.md'>every claim's measure, learned-check and "
              "margin</a>.</p>"]
     for lab in LABS.values():
-        parts.append(f"<h2>{lab.id}: {text(lab.title)}</h2>")
+        parts.append(f"<h2 id='{lab.id}'>{lab.id}: {text(lab.title)}</h2>")
         lab_dir = root / lab.id
-        others = sorted(p.name for p in lab_dir.iterdir() if p.is_dir() and p.name not in PROFILES) \
-            if lab_dir.is_dir() else []
-        runs = [name for name in [*PROFILES, *others] if (lab_dir / name / "run.json").exists()]
+        runs = lab_runs(root, lab)
         parts.extend(run_section(lab, name, lab_dir / name) for name in runs)
         if not runs:
             parts.append(f"<p>No run yet: <code>python -m ganlib run {lab.id} --profile cpu</code>.</p>")

@@ -142,7 +142,7 @@ def object_masks(name: str, n: int, seed: int) -> torch.Tensor | None:
     a rendered scene set (the renderer's own mask) or the digits (their strokes); None otherwise."""
     import torch.nn.functional as F
     from . import scenes
-    from .datasets import SCENE_SETS
+    from .registry import SCENE_SETS
 
     if name in SCENE_SETS:
         _, masks = scenes.render_variety(SCENE_SETS[name], n, 64, seed, with_masks=True)
@@ -152,12 +152,17 @@ def object_masks(name: str, n: int, seed: int) -> torch.Tensor | None:
     return None
 
 
-def milestone_every(num_images: int, batch_size: int, milestones: list[int]) -> int:
-    """The snapshot interval (iterations) that lands on every milestone epoch, whatever the batch
-    size: an epoch is ``train.iterations_per_epoch`` iterations (the last batch may be short)."""
+def snapshot_options(num_images: int, batch_size: int, milestones: list[int], snapshot_every: int | None) -> dict:
+    """``TrainOptions`` changes that take a snapshot at the end of every milestone epoch, beside one every
+    ``snapshot_every`` iterations; null: every gcd(milestones) epochs, which lands on each milestone. An epoch
+    is ``train.iterations_per_epoch`` iterations (the last batch may be short)."""
     from .train import iterations_per_epoch
 
-    return iterations_per_epoch(num_images, batch_size) * math.gcd(*milestones)
+    per_epoch = iterations_per_epoch(num_images, batch_size)
+    changes = {"snapshot_at": tuple(m * per_epoch for m in milestones)}
+    if snapshot_every is None:
+        changes["snapshot_every"] = per_epoch * math.gcd(*milestones)
+    return changes
 
 
 def milestone_images(run, milestones: list[int]) -> dict:
@@ -186,7 +191,7 @@ def load_targets(name: str, data_root, n: int, seed: int = 0) -> torch.Tensor:
     ('mnist10k': 28 px, upsampled bilinearly and repeated over the three colour channels)."""
     import torch.nn.functional as F
     from .data import load_mnist10k, to_float
-    from .datasets import load_images
+    from .registry import load_images
 
     if name == "mnist10k":
         digits = to_float(load_mnist10k(n).images)
@@ -200,7 +205,7 @@ def training_and_heldout(name: str, data_root, max_images: int | None, n_heldout
     are ``object_masks(name, n_heldout, seed + 1)``); a dataset of files keeps its last ``n_heldout``
     images apart from the training ones."""
     from .data import to_float
-    from .datasets import SCENE_SETS, load_images
+    from .registry import SCENE_SETS, load_images
 
     if name in SCENE_SETS:
         return load_images(name, data_root, 32, max_images, seed=seed), load_targets(name, data_root, n_heldout, seed + 1)
@@ -230,7 +235,7 @@ def generator_scores(netG: nn.Module, nz: int, name: str, train_images: torch.Te
     scenes of the same kind (rendered with ``seed + 1``, like the inversion targets), by the scene
     judge. None for a dataset of files, which has no judge."""
     from . import judges, metrics
-    from .datasets import SCENE_SETS, load_images
+    from .registry import SCENE_SETS, load_images
     from .train import sample
 
     if name not in SCENE_SETS:

@@ -212,7 +212,9 @@ INVERSION = Lab(
         "cat_image": Param(str, "the out-of-domain photo (null: scikit-image's cat, chelsea)", optional=True,
                            path="file"),
         "sweep_coordinate": Param(int, "latent coordinate swept in the figures", min=0, default=0),
-        **_run(snapshot_every=1000, checkpoint_every=1000),
+        **_run(checkpoint_every=1000),
+        "snapshot_every": Param(int, "fixed-vector samples every N iterations, beside those at the milestones "
+                                     "(null: every gcd(milestones) epochs)", optional=True, min=1),
     },
     key_figures=["milestones", "inversion_fit", "inversion_cat", "interpolation", "untrained"],
     sweep_metrics=["inversion.*.psnr", "inversion.*.ssim", "inversion.*.object_mse"],

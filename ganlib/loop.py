@@ -43,17 +43,32 @@ class RunOptions:
     name: str = "gan"
     verbose: bool = True
 
-    # the lab parameters that ``from_params`` copies, by name (beta1 becomes betas[0])
+    # the lab parameters that ``from_params`` copies: into the option of the same name, or of the name
+    # RENAMED gives; beta1 becomes betas[0]
     LAB_PARAMS: ClassVar[tuple] = ("num_epochs", "batch_size", "seed", "device", "log_every",
-                                   "checkpoint_every", "resume")
+                                   "checkpoint_every", "resume", "beta1")
+    RENAMED: ClassVar[dict] = {}
+
+    @classmethod
+    def option_of(cls, param: str) -> str:
+        """The option a lab parameter fills."""
+        return "betas" if param == "beta1" else cls.RENAMED.get(param, param)
 
     @classmethod
     def from_params(cls, params: dict, **changes):
-        """Options from a lab's parameters (a notebook's globals), then ``changes``."""
-        values = {k: params[k] for k in cls.LAB_PARAMS if k in params}
-        if "beta1" in params:
-            values["betas"] = (params["beta1"], 0.999)
-        return cls(**{**values, **changes})
+        """Options from a lab's parameters (a notebook's globals), then ``changes`` for the options no
+        parameter gives. A change may not replace what a lab parameter gives: the parameter would be
+        shown and recorded, then ignored. A null parameter ("the lab decides") may be filled by a change."""
+        values = {cls.option_of(k): params[k] for k in cls.LAB_PARAMS if k in params}
+        if "betas" in values:
+            values["betas"] = (values["betas"], 0.999)
+        given = {k: p for p in cls.LAB_PARAMS if p in params and params[p] is not None
+                 for k in [cls.option_of(p)]}
+        clash = sorted(given[k] for k in changes if k in given)
+        if clash:
+            raise ValueError(f"{cls.__name__}.from_params: the lab parameter {clash[0]} gives option "
+                             f"{cls.option_of(clash[0])}; change the parameter, not the option")
+        return cls(**{**{k: v for k, v in values.items() if v is not None or k not in changes}, **changes})
 
     def but(self, **changes):
         """A copy with some options changed."""

@@ -13,7 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from .datasets import registered_in, require
+from . import consumers, pages
+from .registry import registered_in, require
 from .folders import absolute_data_root_env, absolute_paths, now_utc, read_run, report_folder, write_run, written_since
 from .labs import get_lab, resolve_params
 from .params import ParameterError
@@ -33,6 +34,9 @@ def run_lab(lab_id: str, profile: str, overrides: dict | None = None, out: str |
     """Execute the lab's notebook into its report folder (written as a unit: ``ganlib.folders``);
     return the folder. Every parameter is checked before anything is written."""
     lab = get_lab(lab_id)
+    if unread := consumers.unread(lab):   # a maintainer's slip, caught before a user's run starts
+        raise ParameterError(f"lab {lab_id}: parameter {unread[0]} is declared, but no option and no code of "
+                             f"{lab.notebook.name} reads it")
     params = absolute_paths(lab, resolve_params(lab_id, profile, overrides), dataset_names())
     require(registered_in(params), params.get("data_root"))       # missing data: before any kernel starts
     out = Path(out) if out else REPORTS / lab_id / profile
@@ -59,14 +63,15 @@ def run_lab(lab_id: str, profile: str, overrides: dict | None = None, out: str |
             seconds = round(earlier + time.perf_counter() - t0, 1)
             if executed.exists():
                 _relative_paths(executed, lab)
-                export_html(executed)
+                pages.export_notebook(executed)
+                pages.export_report_view(executed, params)
             write_run(out, status=state, ok=state == "ok", seconds=seconds, finished_utc=now_utc(), error=error,
                       outputs=written_since(out, before))
     if error:
         raise NotebookFailed(f"{error} (see {executed})")
     if verbose:
         print(f"done in {seconds - earlier:.0f} s" + (f" ({seconds:.0f} s with the run it resumed)" if earlier else "")
-              + f": {out / (lab_id + '.html')}")
+              + f": {out / pages.REPORT_VIEW} (with the code: {lab_id}.html)")
     return out
 
 
@@ -99,7 +104,7 @@ def _execute(lab, params: dict, executed: Path) -> str | None:
 
 def dataset_names() -> set[str]:
     """Datasets known by name (a parameter value that is one of them is not a path)."""
-    from .datasets import REGISTRY, SCENE_SETS
+    from .registry import REGISTRY, SCENE_SETS
 
     return {*REGISTRY, *SCENE_SETS, "scenes", "mnist10k"}
 
@@ -119,20 +124,6 @@ def _relative_paths(executed: Path, lab) -> None:
         if recorded.get("cwd"):
             recorded["cwd"] = "notebooks"
         nbformat.write(nb, executed)
-
-
-def export_html(notebook: Path) -> Path:
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    nb = nbformat.read(notebook, as_version=4)
-    tags = [cell.metadata.get("tags", []) for cell in nb.cells]
-    if any("injected-parameters" in t for t in tags):   # show the parameters once: those the run used
-        nb.cells = [cell for cell, t in zip(nb.cells, tags) if "parameters" not in t]
-    body, _ = HTMLExporter().from_notebook_node(nb)
-    path = notebook.with_suffix(".html")
-    path.write_text(body, encoding="utf-8")
-    return path
 
 
 def write_index(root: Path = REPORTS) -> Path:

@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .datasets import registered_in, require
+from .registry import registered_in, require
 from .folders import absolute_paths, check_output_folder, read_metrics, read_run, status
 from .labs import get_lab, resolve_params
 from .params import ParameterError, parse_value

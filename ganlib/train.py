@@ -72,6 +72,7 @@ class TrainOptions(RunOptions):
     lr_step: int | None = None
     lr_gamma: float = 1.0
     snapshot_every: int = 200                  # fixed-noise samples every N iterations (0: none)
+    snapshot_at: tuple = ()                    # ... and after these iterations (inversion's milestone epochs)
     n_fixed: int = 64
     fixed_condition: torch.Tensor | None = None
     on_snapshot: Callable | None = None        # called with the result after each snapshot (live panels)
@@ -79,8 +80,9 @@ class TrainOptions(RunOptions):
     compile: bool = False
     bf16: bool | str = False
 
-    LAB_PARAMS: ClassVar[tuple] = (*RunOptions.LAB_PARAMS, "nz", "lr", "lr_d", "lr_step", "lr_gamma", "snapshot_every",
-                                   "bf16", "fresh_noise")
+    LAB_PARAMS: ClassVar[tuple] = (*RunOptions.LAB_PARAMS, "nz", "lr", "lr_g", "lr_d", "lr_step", "lr_gamma",
+                                   "snapshot_every", "bf16", "fresh_noise")
+    RENAMED: ClassVar[dict] = {"lr_g": "lr"}    # the labs that set D's rate apart name G's lr_g
 
     def fingerprint(self, batch_size: int) -> dict:
         """The options a checkpoint must share to be resumed (num_epochs may grow)."""
@@ -275,7 +277,7 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, options: 
         index = batch_at(order, it, result.iters_per_epoch, batch_size)
         real = to_float(images[index]).contiguous(memory_format=fmt)
         loop.record(it, steps.step(real, conditions[index] if conditions is not None else None), len(index))
-        if opts.snapshot_every and (it + 1) % opts.snapshot_every == 0:
+        if opts.snapshot_every and (it + 1) % opts.snapshot_every == 0 or it + 1 in opts.snapshot_at:
             take_snapshot(it + 1)
     loop.finish(start, end, last_images=final_snapshot)
     return result

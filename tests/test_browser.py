@@ -32,7 +32,7 @@ from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 
-from ganlib.labs import get_lab, resolve_params  # noqa: E402
+from ganlib.labs import LABS, get_lab, resolve_params  # noqa: E402
 from ganlib.settings import PROJECT_ROOT  # noqa: E402
 
 WINDOW = (1600, 1000)
@@ -212,3 +212,25 @@ def test_the_reports_index_fits_a_laptop_screen_and_shows_each_comparison(browse
     assert tables and all(t.is_displayed() for t in tables), "a comparison table is folded away"
     assert all(t.find_elements(By.CSS_SELECTOR, "td.reproduced, td.partly, td.not-reproduced, td.inconclusive, "
                                                 "td.not-learnt, td.not-measured") for t in tables)
+
+
+def test_the_index_opens_on_the_summary_and_its_report_views_show_no_code(browser, tmp_path):
+    """The summary of every lab in the first screen; each report view it links to fits 1600 px and has no code."""
+    from test_pages import CODE, committed_index
+
+    browser.get(committed_index(tmp_path).as_uri())
+    summary = browser.find_elements(By.CSS_SELECTOR, "table.summary")
+    assert summary, "no summary table"
+    bottom, height = browser.execute_script("return [arguments[0].getBoundingClientRect().bottom, window.innerHeight];",
+                                            summary[0])
+    assert bottom <= height, f"the summary ends at {bottom:.0f} px, below the first screen ({height} px)"
+    rows = summary[0].find_elements(By.CSS_SELECTOR, "tr")[1:]
+    assert [r.find_element(By.CSS_SELECTOR, "td").text for r in rows] == list(LABS)
+    views = [a.get_attribute("href") for a in summary[0].find_elements(By.LINK_TEXT, "report")]
+    assert views
+    for url in views:
+        browser.get(url)
+        width = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth];")
+        assert width[0] <= width[1], f"{url} is {width[0]} px wide in a {width[1]} px window"
+        assert not browser.find_elements(By.CSS_SELECTOR, f".{CODE}"), f"{url} shows code"
+        assert browser.find_elements(By.CSS_SELECTOR, "table.run-parameters")

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from ganlib import cyclegan, judges, nets, scenes
+from ganlib import cyclegan, judges, nets, scenes, translations
 from ganlib.data import DataError, ImageData
-from ganlib.datasets import load_unaligned
+from ganlib.registry import load_unaligned
 from ganlib.losses import CycleGANLoss
 from ganlib.train import CheckpointMismatch, TrainingDiverged
 
@@ -137,7 +137,7 @@ def test_a_generator_trained_smaller_translates_at_the_images_own_size():
     seen = []
     G = torch.nn.Conv2d(3, 3, 1)
     G.register_forward_hook(lambda m, x, y: seen.append(x[0].shape[-1]))
-    out = cyclegan.translate(cyclegan.AtSize(G, 16), torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8))
+    out = translations.translate(translations.AtSize(G, 16), torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8))
     assert out.shape == (2, 3, 32, 32) and out.dtype == torch.uint8 and seen == [16]
 
 
@@ -150,10 +150,10 @@ def test_a_nan_loss_stops_training_with_a_clear_message():
 
 def test_paired_scores_by_hand_and_domain_rate():
     target = torch.full((2, 3, 32, 32), 100, dtype=torch.uint8)
-    scores = cyclegan.paired_scores(target + 51, target)              # off by 0.2 everywhere
+    scores = translations.paired_scores(target + 51, target)              # off by 0.2 everywhere
     assert scores["l1"] == pytest.approx(0.2)
     assert scores["psnr"] == pytest.approx(20 * math.log10(1 / 0.2), abs=1e-3)
-    assert cyclegan.paired_scores(target, target)["ssim"] == pytest.approx(1.0)
+    assert translations.paired_scores(target, target)["ssim"] == pytest.approx(1.0)
 
     class Always(torch.nn.Module):        # a judge that calls everything B
         def forward(self, x):

@@ -3,8 +3,8 @@ import pytest
 import torch
 from PIL import Image
 
-from ganlib.data import DataError, load_image_folder, load_mnist, to_float, to_uint8
-from ganlib.datasets import load_images
+from ganlib.data import DataError, load_image_folder, load_mnist, resize, to_float, to_uint8
+from ganlib.registry import load_images
 
 
 def test_embedded_mnist_is_ten_thousand_labelled_digits():
@@ -49,9 +49,10 @@ def test_image_folder_skips_corrupt_files_and_names_them(tmp_path):
         Image.new("RGB", (40, 30), (k * 50, 0, 0)).save(tmp_path / f"good{k}.png")
     Image.new("L", (30, 30), 128).save(tmp_path / "gray.jpg")                  # grayscale becomes RGB
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
-    with pytest.warns(UserWarning, match="skipped 1 unreadable file.*broken.png"):
-        images = load_image_folder(tmp_path, image_size=16)
+    images = load_image_folder(tmp_path, image_size=16)
     assert images.images.shape == (4, 3, 16, 16)
+    assert images.skipped.startswith("skipped 1 unreadable file(s) in image folder") and "broken.png" in images.skipped
+    assert resize(images, 8).skipped == images.skipped
 
 
 def test_empty_image_folder_is_an_error(tmp_path):

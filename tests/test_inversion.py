@@ -7,10 +7,10 @@ import torch
 from ganlib import nets
 from ganlib.data import DataError
 from ganlib.data import ImageData
-from ganlib.inversion import (invert, lerp, load_target, milestone_every, milestone_images, reconstruction_scores, render,
+from ganlib.inversion import (invert, lerp, load_target, milestone_images, snapshot_options, reconstruction_scores, render,
                               slerp, sweep)
 from ganlib.losses import VanillaLoss
-from ganlib.train import train_gan
+from ganlib.train import TrainOptions, train_gan
 
 
 def test_inversion_recovers_a_known_z_of_a_fixed_random_generator():
@@ -93,12 +93,27 @@ def test_milestone_samples_exist_when_the_batch_does_not_divide_the_images():
     milestones = [1, 2, 3]
     run = train_gan(nets.define_G("small", nz=8, nc=3, image_size=32), nets.define_D("small", nc=3, image_size=32),
                     data, VanillaLoss(), nz=8, num_epochs=max(milestones), batch_size=16, n_fixed=4, verbose=False,
-                    snapshot_every=milestone_every(len(data), 16, milestones))
+                    **snapshot_options(len(data), 16, milestones, snapshot_every=None))
     assert run.iters_per_epoch == 4
     samples = milestone_images(run, milestones)
     assert list(samples) == ["epoch 1", "epoch 2", "epoch 3"]
     assert samples["epoch 3"].shape == (4, 3, 32, 32)
     assert torch.equal(samples["epoch 3"], run.snapshots[max(run.snapshots)])   # the last is the final G
+
+
+def test_snapshot_every_adds_snapshots_beside_the_milestones():
+    milestones = [2, 5]                        # epochs of 4 iterations: milestones after iterations 8 and 20
+    assert snapshot_options(50, 16, milestones, None) == {"snapshot_at": (8, 20), "snapshot_every": 4}
+    assert snapshot_options(50, 16, milestones, 3) == {"snapshot_at": (8, 20)}   # the parameter's 3 stays
+    data = ImageData(torch.randint(0, 256, (50, 3, 32, 32), dtype=torch.uint8), None, "fifty", "random")
+    options = TrainOptions.from_params({"snapshot_every": 6, "lr_g": 1e-4}, nz=8, num_epochs=5, batch_size=16,
+                                       n_fixed=2, verbose=False, **snapshot_options(50, 16, milestones, 6))
+    run = train_gan(nets.define_G("small", nz=8, nc=3, image_size=32), nets.define_D("small", nc=3, image_size=32),
+                    data, VanillaLoss(), options)
+    assert sorted(run.snapshots) == [0, 6, 8, 12, 18, 20]
+    assert list(milestone_images(run, milestones)) == ["epoch 2", "epoch 5"]
+    with pytest.raises(ValueError, match="parameter snapshot_every gives option snapshot_every"):
+        TrainOptions.from_params({"snapshot_every": 6}, snapshot_every=4)
 
 
 def test_sweep_sets_one_coordinate_and_render_keeps_the_generator_in_training_mode():

@@ -2,7 +2,9 @@ import pytest
 import torch
 
 from ganlib import nets
-from ganlib.nets import IMAGE_SIZES, define_D, define_G
+from ganlib.image_nets import patch_layers
+from ganlib.layers import IMAGE_SIZES
+from ganlib.nets import define_D, define_G
 
 
 @pytest.mark.parametrize("size", IMAGE_SIZES)
@@ -108,6 +110,6 @@ def test_the_default_patch_discriminator_is_the_reports_70_px_one():
 
 def test_by_default_the_patch_keeps_the_reports_share_of_the_image():
     # the report's 70 px patches on 256 px images; on 32 px images they would see the whole image
-    assert [nets.patch_layers(size) for size in (32, 64, 128, 256)] == [1, 1, 2, 3]
+    assert [patch_layers(size) for size in (32, 64, 128, 256)] == [1, 1, 2, 3]
     D = define_D("patch", ndf=8, image_size=64, n_layers=None)
     assert D(torch.zeros(1, 3, 64, 64)).shape == (1, 1, 30, 30)

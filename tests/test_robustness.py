@@ -11,7 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
-from ganlib import datasets, folders, iclevr, inversion, labs, params, runner
+from ganlib import folders, iclevr, inversion, labs, params, registry, runner
 from ganlib.checkpoint import CheckpointMismatch
 from ganlib.data import DataError, ImageData, decode_image
 from ganlib.labs import get_lab, parse_overrides
@@ -257,5 +257,5 @@ def test_no_network_is_not_blamed_on_the_credentials(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "kaggle", types.SimpleNamespace(api=Offline()))
     monkeypatch.setenv("KAGGLE_API_TOKEN", "token")
     with pytest.raises(DataError, match=r"cannot reach Kaggle to check the credentials \(offline\?"):
-        datasets.fetch("cars", tmp_path)
+        registry.fetch("cars", tmp_path)
     assert list(tmp_path.iterdir()) == []

@@ -154,15 +154,32 @@ def test_executed_notebooks_name_no_folder_of_the_machine_they_ran_on(lab):
 
 
 def test_the_html_report_shows_the_parameters_once(tmp_path):
-    from ganlib.runner import export_html
+    from ganlib.pages import export_notebook
 
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("nz = 100  # the declared value", metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell("nz = 64", metadata={"tags": ["injected-parameters"]}),
         nbformat.v4.new_code_cell("print(nz)")])
     nbformat.write(nb, tmp_path / "lab.ipynb")
-    page = export_html(tmp_path / "lab.ipynb").read_text()
+    page = export_notebook(tmp_path / "lab.ipynb").read_text()
     assert "declared value" not in page and "64" in page
+
+
+def test_the_report_view_has_no_code_and_opens_on_the_parameters(tmp_path):
+    from ganlib.pages import export_report_view
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# The lab"),
+        nbformat.v4.new_code_cell("nz = 64", metadata={"tags": ["injected-parameters"]}),
+        nbformat.v4.new_code_cell("print('FD 12.5'); import sys; print('a warning', file=sys.stderr)",
+                                  outputs=[nbformat.v4.new_output("stream", name="stdout", text="FD 12.5\n"),
+                                           nbformat.v4.new_output("stream", name="stderr", text="a warning\n")])])
+    nbformat.write(nb, tmp_path / "lab.ipynb")
+    page = export_report_view(tmp_path / "lab.ipynb", {"nz": 64, "dataset": "<b>my set</b>"}).read_text()
+    assert "FD 12.5" in page and "a warning" not in page and "print(" not in page
+    assert page.index("The lab") < page.index("run-parameters") < page.index("FD 12.5")
+    assert "&lt;b&gt;my set&lt;/b&gt;" in page and "<b>my set" not in page
+    assert 'href="lab.html"' in page                     # the executed notebook, code included
 
 
 def test_headless_progress_is_one_final_line(capsys):

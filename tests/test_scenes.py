@@ -117,7 +117,7 @@ def test_evaluator_checkpoint_in_another_format_is_a_clear_error(tmp_path):
 
 
 def test_scene_zoom_draws_the_same_scenes_with_larger_objects():
-    from ganlib.datasets import load_images
+    from ganlib.registry import load_images
 
     _, small = scenes.render_variety("one", 20, 64, seed=3, with_masks=True)
     _, large = scenes.render_variety("one", 20, 64, seed=3, with_masks=True, zoom=2.5)

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 from PIL import Image
 
-from ganlib import datasets
+from ganlib import registry
 from ganlib.data import DataError
 
 
@@ -33,7 +33,7 @@ class FakeKaggleApi:
     def dataset_download_files(self, ref, path, unzip, quiet):
         self.calls.append(ref)
         if self.error:
-            (datasets.Path(path) / "half-written.zip").write_bytes(b"PK")
+            (registry.Path(path) / "half-written.zip").write_bytes(b"PK")
             raise self.error
         with zipfile.ZipFile(self.archive) as z:
             z.extractall(path)
@@ -53,33 +53,33 @@ def fake_kaggle(monkeypatch, tmp_path):
 def test_fetch_downloads_into_the_data_root(fake_kaggle, tmp_path):
     archive = make_zip(tmp_path / "cars.zip", [f"cars_train/{k:05d}.jpg" for k in range(5)])
     api = fake_kaggle(archive=archive)
-    folder = datasets.fetch("cars", tmp_path / "root")
+    folder = registry.fetch("cars", tmp_path / "root")
     assert api.calls == ["jessicali9530/stanford-cars-dataset"]
     assert folder == tmp_path / "root" / "cars"
-    assert len(datasets.image_files("cars", tmp_path / "root")) == 5
+    assert len(registry.image_files("cars", tmp_path / "root")) == 5
     assert sorted(p.name for p in (tmp_path / "root").iterdir()) == ["cars"]     # no partial folder left
-    data = datasets.load_registered("cars", tmp_path / "root", image_size=16)
+    data = registry.load_registered("cars", tmp_path / "root", image_size=16)
     assert data.images.shape == (5, 3, 16, 16)
 
 
 def test_cats_keeps_only_the_cat_images(fake_kaggle, tmp_path):
     names = [f"dataset/training_set/{kind}/{kind}.{k}.jpg" for kind in ("cats", "dogs") for k in range(3)]
     fake_kaggle(archive=make_zip(tmp_path / "cd.zip", names))
-    datasets.fetch("cats", tmp_path)
-    assert [p.name for p in datasets.image_files("cats", tmp_path)] == ["cats.0.jpg", "cats.1.jpg", "cats.2.jpg"]
+    registry.fetch("cats", tmp_path)
+    assert [p.name for p in registry.image_files("cats", tmp_path)] == ["cats.0.jpg", "cats.1.jpg", "cats.2.jpg"]
 
 
 def test_offline_download_leaves_nothing_behind(fake_kaggle, tmp_path):
     fake_kaggle(error=OSError("Name or service not known"))
     with pytest.raises(DataError, match="download of jessicali9530/stanford-cars-dataset failed: cannot reach Kaggle .offline"):
-        datasets.fetch("cars", tmp_path)
+        registry.fetch("cars", tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_interrupted_download_never_looks_complete(fake_kaggle, tmp_path):
     fake_kaggle(error=KeyboardInterrupt())
     with pytest.raises(KeyboardInterrupt):
-        datasets.fetch("cars", tmp_path)
+        registry.fetch("cars", tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -95,20 +95,20 @@ def test_fetch_without_credentials_is_one_clear_line(tmp_path):
 
 
 def test_celeba_reads_the_kaggle_layout_through_the_data_root(tmp_path):
-    sample = datasets.resolve_data_root() / "celeba-sample"
+    sample = registry.resolve_data_root() / "celeba-sample"
     if not sample.is_dir():
         pytest.skip(f"no CelebA sample under {sample.parent} (set GANLIB_DATA_ROOT)")
     (tmp_path / "celeba").symlink_to(sample)
-    assert len(datasets.image_files("celeba", tmp_path)) == 200
-    data = datasets.load_registered("celeba", tmp_path, image_size=64, max_images=16)
+    assert len(registry.image_files("celeba", tmp_path)) == 200
+    data = registry.load_registered("celeba", tmp_path, image_size=64, max_images=16)
     assert data.images.shape == (16, 3, 64, 64)
-    rows = {r["name"]: r for r in datasets.status(tmp_path)}
+    rows = {r["name"]: r for r in registry.status(tmp_path)}
     assert rows["celeba"]["present"] and rows["celeba"]["images"] == 200
     assert not rows["cars"]["present"]
 
 
 def test_absent_dataset_says_how_to_fetch_it(tmp_path):
     with pytest.raises(DataError, match="python -m ganlib data fetch cats"):
-        datasets.load_registered("cats", tmp_path)
+        registry.load_registered("cats", tmp_path)
     with pytest.raises(DataError, match="unknown dataset 'dogs'"):
-        datasets.get("dogs")
+        registry.get("dogs")

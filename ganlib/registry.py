@@ -295,6 +295,11 @@ class Unaligned:
     domains: tuple[str, str]          # what A and B are, e.g. ("horse", "zebra")
     source: str
 
+    @property
+    def skipped(self) -> list[str]:
+        """Each part's unreadable files, as ``ImageData.skipped`` names them."""
+        return [d.skipped for d in (self.trainA, self.trainB, self.testA, self.testB) if d.skipped]
+
 
 def load_unaligned(name: str, data_root=None, image_size: int = 64, max_images: int | None = None,
                    num_test: int = 200, seed: int = 0) -> Unaligned:
