@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .claims import findings, who
 from .escape import markdown as esc
-from .report import verdict
+from .lab_output import verdict
 from .verdicts import DARK_EXCESS_MAX
 
 

@@ -18,7 +18,7 @@ from .registry import registered_in, require
 from .folders import absolute_data_root_env, absolute_paths, now_utc, read_run, report_folder, write_run, written_since
 from .labs import get_lab, resolve_params
 from .params import ParameterError
-from .report import OUT_DIR_ENV
+from .lab_output import OUT_DIR_ENV
 from .settings import PROJECT_ROOT
 from .ui import HEADLESS_ENV
 

@@ -23,7 +23,7 @@ from .registry import registered_in, require
 from .folders import absolute_paths, check_output_folder, read_metrics, read_run, status
 from .labs import get_lab, resolve_params
 from .params import ParameterError, parse_value
-from .report import file_name
+from .lab_output import file_name
 from .sweep_report import write_sweep_report
 
 # How a kernel start that raced with another one's fails: jupyter_client's time-out, or a kernel that

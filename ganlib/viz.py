@@ -1,6 +1,6 @@
 """Figures of the labs: image grids, loss and D-output curves, D-output histograms.
 
-Every function returns a matplotlib Figure; ``Report.figure`` saves it as a PNG and
+Every function returns a matplotlib Figure; ``LabOutput.figure`` saves it as a PNG and
 shows it. ``LivePanel`` redraws a grid and the loss curves during training, in
 JupyterLab only (headless runs keep static PNGs).
 """

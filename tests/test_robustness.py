@@ -18,7 +18,7 @@ from ganlib.labs import get_lab, parse_overrides
 from ganlib.params import ParameterError, validate
 from ganlib.losses import VanillaLoss
 from ganlib.nets import define_D, define_G
-from ganlib.report import Report
+from ganlib.lab_output import LabOutput
 from ganlib.settings import seed_everything
 from ganlib.train import train_gan
 
@@ -38,7 +38,7 @@ def one_line_error(res, code=2):
 # --- where a run writes -------------------------------------------------------------------
 
 def test_a_run_named_after_a_folder_keeps_its_checkpoint_in_the_report_folder(tmp_path):
-    report = Report("dcgan", tmp_path / "report")
+    report = LabOutput("dcgan", tmp_path / "report")
     for name in ("/data/faces/img_align_celeba", "/data/faces/img_align_celeba/", "../../escape", ".."):
         path = report.checkpoint(name)
         assert path.parent == tmp_path / "report" / "checkpoints", name

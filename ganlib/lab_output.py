@@ -1,4 +1,4 @@
-"""Where a lab writes its results: ``figures/*.png`` and ``metrics.json``.
+"""Where a lab run writes its results (``LabOutput``): ``figures/*.png`` and ``metrics.json``.
 
 The folder is ``$GANLIB_OUT_DIR`` when set (the runner and the notebook tests set it),
 else ``<project>/reports/<lab>/interactive`` for a notebook opened in JupyterLab.
@@ -52,7 +52,10 @@ def file_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_.") or "_"
 
 
-class Report:
+class LabOutput:
+    """A lab notebook's handle on its run folder: the figures, metrics.json, checkpoints, and the
+    device and precision the run uses."""
+
     def __init__(self, lab: str, out_dir: str | os.PathLike | None = None):
         self.lab = lab
         out_dir = out_dir or os.environ.get(OUT_DIR_ENV) or PROJECT_ROOT / "reports" / lab / "interactive"
