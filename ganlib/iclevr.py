@@ -20,6 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import torch
+from filelock import FileLock
 from PIL import Image
 
 from . import scenes
@@ -171,9 +172,11 @@ def _render_into(tmp: Path, labels_dir: Path, train: dict, size: int, seed: int,
 def scenes_folder(data_root: str | Path | None = None, size: int = 64, seed: int = 0) -> Path:
     """The rendered stand-in under the data root, rendered on first use (about a minute)."""
     folder = resolve_data_root(data_root) / f"iclevr-scenes-{size}px-seed{seed}"
-    if not folder.exists():
-        print(f"rendering the i-CLEVR stand-in into {shown_path(folder, data_root)} (once) ...", flush=True)
-        write_scenes(folder, size=size, seed=seed)
+    # The runs of a sweep start together: the first renders, the others wait for it and read its folder.
+    with FileLock(folder.with_name(folder.name + ".lock")):
+        if not folder.exists():
+            print(f"rendering the i-CLEVR stand-in into {shown_path(folder, data_root)} (once) ...", flush=True)
+            write_scenes(folder, size=size, seed=seed)
     return folder
 
 

@@ -27,34 +27,48 @@ class ResnetBlock(nn.Module):
         return x + self.block(x)
 
 
+def resnet_downsamplings(image_size: int) -> int:
+    """The ResNet generator's stride-2 convs: the report's 2 from 64 px; 1 below, where 2 would leave
+    the residual blocks cells of 4 x 4 px on a 32 px image, wider than the stripes they must place
+    (a stripe of the rendered scenes is 2-3 px wide at 32 px)."""
+    return 1 if image_size < 64 else 2
+
+
 class ResnetGenerator(nn.Module):
-    """Report 004's CycleGAN generator (Johnson et al.'s transformer net): c7s1-ngf, two
-    stride-2 convs, a 3x3 conv and ``n_blocks`` residual blocks at 1/4 size, two stride-2
-    transposed convs, c7s1-nc, tanh. Any image side divisible by 4.
+    """Report 004's CycleGAN generator (Johnson et al.'s transformer net): c7s1-ngf, ``n_down``
+    stride-2 convs (two in the report; None: ``resnet_downsamplings(image_size)``), a 3x3 conv and
+    ``n_blocks`` residual blocks at 1/2^n_down size, as many stride-2 transposed convs, c7s1-nc,
+    tanh. Any image side divisible by 2^n_down.
 
     ``padding='zeros'`` is the report's; 'reflect' is the CycleGAN authors' (the 7x7 layers
     and the residual blocks pad by mirroring the image, which avoids dark borders). ``image_size``
-    is only checked: the net itself reads any size."""
+    picks ``n_down`` when None and is checked: the net itself reads any size."""
 
     def __init__(self, nc: int = 3, ngf: int = 64, n_blocks: int = 9, padding: str = "zeros",
-                 image_size: int = 256):
+                 image_size: int = 256, n_down: int | None = 2):
         super().__init__()
-        if image_size % 4:
-            raise ValueError(f"the resnet generator needs an image side divisible by 4, not {image_size}")
+        if n_down is None:
+            n_down = resnet_downsamplings(image_size)
+        if not 1 <= n_down <= 3:
+            raise ValueError(f"the resnet generator has 1 to 3 stride-2 convs, not {n_down}")
+        if image_size % 2 ** n_down:
+            raise ValueError(f"the resnet generator needs an image side divisible by {2 ** n_down}, not {image_size}")
         if padding not in ("zeros", "reflect"):
             raise ValueError(f"padding must be 'zeros' or 'reflect', not {padding!r}")
         last = (nn.ConvTranspose2d(ngf, nc, 7, 1, 3) if padding == "zeros"    # the report's (a conv, in effect)
                 else nn.Conv2d(ngf, nc, 7, 1, 3, padding_mode=padding))
+        widths = [ngf * 2 ** k for k in range(n_down + 1)]                    # ngf, 2ngf, 4ngf: the report's
+        down = [layer for k in range(n_down) for layer in                     # 2^(k+1) ngf x S / 2^(k+1)
+                (nn.Conv2d(widths[k], widths[k + 1], 3, 2, 1), nn.InstanceNorm2d(widths[k + 1]), nn.ReLU(True))]
+        up = [layer for k in reversed(range(n_down)) for layer in             # 2^k ngf x S / 2^k
+              (nn.ConvTranspose2d(widths[k + 1], widths[k], 3, 2, 1, output_padding=1),
+               nn.InstanceNorm2d(widths[k]), nn.ReLU(True))]
         self.main = nn.Sequential(
             nn.Conv2d(nc, ngf, 7, 1, 3, padding_mode=padding), nn.InstanceNorm2d(ngf), nn.ReLU(True),  # ngf x S x S
-            nn.Conv2d(ngf, 2 * ngf, 3, 2, 1), nn.InstanceNorm2d(2 * ngf), nn.ReLU(True),               # 2ngf x S/2
-            nn.Conv2d(2 * ngf, 4 * ngf, 3, 2, 1), nn.InstanceNorm2d(4 * ngf), nn.ReLU(True),           # 4ngf x S/4
-            nn.Conv2d(4 * ngf, 4 * ngf, 3, 1, 1, padding_mode=padding),                                # 4ngf x S/4
-            *[ResnetBlock(4 * ngf, padding) for _ in range(n_blocks)],                                 # 4ngf x S/4
-            nn.ConvTranspose2d(4 * ngf, 2 * ngf, 3, 2, 1, output_padding=1),                           # 2ngf x S/2
-            nn.InstanceNorm2d(2 * ngf), nn.ReLU(True),
-            nn.ConvTranspose2d(2 * ngf, ngf, 3, 2, 1, output_padding=1),                               # ngf x S x S
-            nn.InstanceNorm2d(ngf), nn.ReLU(True),
+            *down,
+            nn.Conv2d(widths[-1], widths[-1], 3, 1, 1, padding_mode=padding),                          # at S / 2^n_down
+            *[ResnetBlock(widths[-1], padding) for _ in range(n_blocks)],
+            *up,                                                                                       # ngf x S x S
             last, nn.Tanh(),                                                                           # nc x S x S
         )
 

@@ -45,12 +45,14 @@ def _build(registry: dict[str, type[nn.Module]], kind: str, name: str, options: 
 
 
 def define_G(name: str, nz: int = 100, ngf: int = 64, nc: int = 3, image_size: int = 64,
-             hidden: int = 4096, num_classes: int = 24, n_blocks: int = 9, padding: str = "zeros") -> nn.Module:
+             hidden: int = 4096, num_classes: int = 24, n_blocks: int = 9, padding: str = "zeros",
+             n_down: int | None = 2) -> nn.Module:
     """Build a generator by name: from noise 'dcgan', 'mlp', 'cdcgan' or 'small'; image to image
-    'resnet' (``n_blocks`` residual blocks) or 'unet' (as many levels as halve ``image_size`` down
-    to 1 x 1); ``padding`` ('zeros', 'reflect') for 'resnet'."""
+    'resnet' (``n_blocks`` residual blocks after ``n_down`` stride-2 convs, None: by ``image_size``)
+    or 'unet' (as many levels as halve ``image_size`` down to 1 x 1); ``padding`` ('zeros',
+    'reflect') for 'resnet'."""
     options = dict(nz=nz, ngf=ngf, nc=nc, image_size=image_size, hidden=hidden, num_classes=num_classes,
-                   n_blocks=n_blocks, padding=padding)
+                   n_blocks=n_blocks, padding=padding, n_down=n_down)
     return _build(GENERATORS, "generator", name, options)
 
 

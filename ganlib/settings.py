@@ -112,7 +112,8 @@ _WARNED_BF16: set[str] = set()
 
 
 def processor_name(device: torch.device) -> str:
-    """A short name of what computed: the GPU's name, or the CPU's cores and model ("2-core AMD EPYC 9B14")."""
+    """A short name of what computed: the GPU's name, or the CPU's cores, model and vector instructions
+    ("2-core AMD EPYC 9B14, AVX-512")."""
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     if device.type == "mps":
@@ -127,7 +128,10 @@ def processor_name(device: torch.device) -> str:
         pass
     model = re.sub(r"\((R|TM|tm)\)|\bCPU\b|\bProcessor\b|@.*|\d+-Core", "", model)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{cores}-core {' '.join(model.split())}"
+    # The vector instructions the kernels use: the same processor computes as an AVX2 laptop when
+    # ONEDNN_MAX_CPU_ISA / ATEN_CPU_CAPABILITY limit it, and its times are then a laptop's.
+    isa = torch.backends.cpu.get_cpu_capability().replace("AVX512", "AVX-512")
+    return f"{cores}-core {' '.join(model.split())}" + (f", {isa}" if isa.startswith("AVX") else "")
 
 
 def describe_hardware(device: torch.device, bf16: bool, asked: tuple[str, bool | str] = ("auto", "auto")) -> str:

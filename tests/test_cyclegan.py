@@ -7,6 +7,7 @@ import torch
 
 from ganlib import cyclegan, judges, nets, scenes, translations
 from ganlib.data import DataError, ImageData
+from ganlib.image_nets import ResnetBlock
 from ganlib.registry import load_unaligned
 from ganlib.losses import CycleGANLoss
 from ganlib.train import CheckpointMismatch, TrainingDiverged
@@ -29,6 +30,22 @@ def test_resnet_generator_pads_as_asked_and_unet_needs_a_power_of_two():
         nets.define_G("unet", ngf=8, image_size=48)
     with pytest.raises(ValueError, match="divisible by 4"):
         nets.define_G("resnet", ngf=8, image_size=30)
+
+
+def test_the_resnet_generators_blocks_work_at_a_quarter_of_the_image_from_64_px_and_at_half_below():
+    def block_side(G, size):
+        sides = []
+        block = next(m for m in G.modules() if isinstance(m, ResnetBlock))
+        block.register_forward_hook(lambda module, inputs, out: sides.append(out.shape[-1]))
+        G(torch.zeros(1, 3, size, size))
+        return sides[0]
+    # the report's two stride-2 convs: its 256 px images reach the blocks at 64 px
+    assert block_side(nets.define_G("resnet", ngf=4, image_size=256, n_blocks=2), 256) == 64
+    # by image size: two from 64 px; one at 32 px, where two would leave 4 px cells, wider than a stripe
+    assert [block_side(nets.define_G("resnet", ngf=4, image_size=s, n_blocks=2, n_down=None), s)
+            for s in (32, 64)] == [16, 16]
+    with pytest.raises(ValueError, match="1 to 3 stride-2"):
+        nets.define_G("resnet", ngf=4, image_size=32, n_down=0)
 
 
 def test_patch_discriminator_scores_a_map_of_patches():

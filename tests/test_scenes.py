@@ -1,6 +1,7 @@
 """The i-CLEVR stand-in: renderer, layout, loader, the lab's scoring and its evaluators."""
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -62,6 +63,30 @@ def test_written_layout_reads_back(tmp_path):
     assert data.labels.sum(1).tolist() == [1, 2, 3] * 3
     labels, cond = iclevr.load_conditions(out, "test")
     assert len(labels) == 32 and cond.shape == (32, 24) and cond.sum() == sum(map(len, labels))
+
+
+def _render_slowly(out, size, seed):
+    """A stand-in for write_scenes that takes a second and leaves a trace of each call."""
+    out = Path(out)
+    with open(out.parent / "renders.log", "a") as log:
+        log.write(f"{out.name}\n")
+    time.sleep(1)
+    (out / "images").mkdir(parents=True)
+    return out
+
+
+def _scenes_folder_with_a_slow_render(root):
+    iclevr.write_scenes = _render_slowly
+    return iclevr.scenes_folder(root)
+
+
+def test_runs_that_start_together_render_the_scenes_once(tmp_path):
+    # The runs of a sweep are separate processes that all ask for the scenes at the start.
+    import multiprocessing
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        folders = pool.map(_scenes_folder_with_a_slow_render, [tmp_path, tmp_path])
+    assert folders[0] == folders[1] and (folders[0] / "images").is_dir()
+    assert (tmp_path / "renders.log").read_text().splitlines() == ["iclevr-scenes-64px-seed0"]
 
 
 def test_folder_without_objects_json_is_a_clear_error(tmp_path):
