@@ -1,5 +1,6 @@
 """The i-CLEVR stand-in: renderer, layout, loader, the lab's scoring and its evaluators."""
 import json
+import multiprocessing
 import time
 from pathlib import Path
 
@@ -82,7 +83,6 @@ def _scenes_folder_with_a_slow_render(root):
 
 def test_runs_that_start_together_render_the_scenes_once(tmp_path):
     # The runs of a sweep are separate processes that all ask for the scenes at the start.
-    import multiprocessing
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         folders = pool.map(_scenes_folder_with_a_slow_render, [tmp_path, tmp_path])
     assert folders[0] == folders[1] and (folders[0] / "images").is_dir()
