@@ -17,6 +17,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from filelock import FileLock
+
 from .data import IMAGE_EXTENSIONS, DataError, ImageData, load_image_files
 from .settings import data_root as resolve_data_root, looks_like_path, shown_path
 
@@ -146,11 +148,22 @@ def fetch(name: str, data_root=None, force: bool = False) -> Path:
     """Download a dataset into ``<data root>/<name>``; return its folder."""
     ds = get(name)
     target = folder(name, data_root)
-    if target.exists() and not force:
-        print(f"{name}: already present in {target}")
-        return target
-    if ds.source == "user":
+    if ds.source == "user" and (force or not target.exists()):
         raise DataError(f"{name} cannot be downloaded: {ds.ref}. Unpack it into {target} ({ds.layout})")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Two fetches of one dataset at once (two terminals, runs that start together) would share the
+    # partial folder: the first downloads, the other waits and then finds it present.
+    with FileLock(target.with_name(f".{target.name}.lock")):
+        if target.exists() and not force:
+            print(f"{name}: already present in {target}")
+            return target
+        _download(name, ds, target)
+    print(f"{name}: {len(image_files(name, data_root)) or 'no'} images in {target}")
+    return target
+
+
+def _download(name: str, ds: Dataset, target: Path) -> None:
+    """Download ``ds`` into a partial folder beside ``target``, then move it into place."""
     tmp = target.with_name(f".{target.name}.partial")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
@@ -178,8 +191,6 @@ def fetch(name: str, data_root=None, force: bool = False) -> Path:
         os.replace(complete, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{name}: {len(image_files(name, data_root)) or 'no'} images in {target}")
-    return target
 
 
 def status(data_root=None) -> list[dict]:

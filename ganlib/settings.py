@@ -47,6 +47,15 @@ def shown_path(path: str | os.PathLike, root: str | os.PathLike | None = None) -
     return str(path)
 
 
+def shown_paths(text: str, root: str | os.PathLike | None = None) -> str:
+    """``text`` (an error line, say) with the data root's and the project's absolute paths written
+    as ``shown_path`` writes them, so that a report quoting it names no folder of the machine."""
+    for label, base in (("<data root>", data_root(root)), ("<project>", PROJECT_ROOT)):
+        for spelling in {str(base.expanduser().resolve()), str(base.expanduser().absolute())}:
+            text = text.replace(spelling + os.sep, label + "/").replace(spelling, label)
+    return text
+
+
 def physical_cores() -> int:
     """The physical cores this process may use: hyperthreads share a core's arithmetic units,
     so a second thread per core adds overhead, not speed, to these small convolutions."""

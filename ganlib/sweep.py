@@ -23,6 +23,7 @@ from .registry import registered_in, require
 from .folders import absolute_paths, check_output_folder, read_metrics, read_run, status
 from .labs import get_lab, resolve_params
 from .params import ParameterError, parse_value
+from .settings import shown_paths
 from .lab_output import file_name
 from .sweep_report import write_sweep_report
 
@@ -114,11 +115,13 @@ def execute(lab_id: str, profile: str, overrides: dict, out: str, planned: dict 
             run_lab(lab_id, profile, overrides, out, verbose=False)
             return {"status": "ok", "error": None}
         except NotebookFailed as e:
-            return {"status": "failed", "error": str(e)}
+            error = str(e)
         except Exception as e:      # noqa: BLE001  the sweep goes on; the error is recorded
             if any(race in str(e) for race in KERNEL_RACE) and attempt < KERNEL_TRIES:
                 continue
-            return {"status": "failed", "error": f"{type(e).__name__}: {e}".splitlines()[0]}
+            error = f"{type(e).__name__}: {e}".splitlines()[0]
+        # The error lands in the sweep's report: it names the data root, not this machine's folders.
+        return {"status": "failed", "error": shown_paths(error, overrides.get("data_root"))}
 
 
 def local_threads(workers: int) -> int:

@@ -1,8 +1,10 @@
 """The dataset registry: fetch through a fake kaggle API (no test touches the network), list, load."""
 import subprocess
+import time
 import sys
 import types
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from PIL import Image
@@ -57,7 +59,7 @@ def test_fetch_downloads_into_the_data_root(fake_kaggle, tmp_path):
     assert api.calls == ["jessicali9530/stanford-cars-dataset"]
     assert folder == tmp_path / "root" / "cars"
     assert len(registry.image_files("cars", tmp_path / "root")) == 5
-    assert sorted(p.name for p in (tmp_path / "root").iterdir()) == ["cars"]     # no partial folder left
+    assert sorted(p.name for p in (tmp_path / "root").iterdir()) == [".cars.lock", "cars"]   # no partial folder
     data = registry.load_registered("cars", tmp_path / "root", image_size=16)
     assert data.images.shape == (5, 3, 16, 16)
 
@@ -73,14 +75,29 @@ def test_offline_download_leaves_nothing_behind(fake_kaggle, tmp_path):
     fake_kaggle(error=OSError("Name or service not known"))
     with pytest.raises(DataError, match="download of jessicali9530/stanford-cars-dataset failed: cannot reach Kaggle .offline"):
         registry.fetch("cars", tmp_path)
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == [".cars.lock"]
 
 
 def test_interrupted_download_never_looks_complete(fake_kaggle, tmp_path):
     fake_kaggle(error=KeyboardInterrupt())
     with pytest.raises(KeyboardInterrupt):
         registry.fetch("cars", tmp_path)
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == [".cars.lock"]
+
+
+def test_two_fetches_at_once_download_once(fake_kaggle, tmp_path):
+    archive = make_zip(tmp_path / "cars.zip", [f"cars_train/{k:05d}.jpg" for k in range(5)])
+    api = fake_kaggle(archive=archive)
+    slow_download = api.dataset_download_files
+
+    def download_slowly(*args, **kwargs):
+        time.sleep(0.5)                     # the other fetch starts meanwhile
+        slow_download(*args, **kwargs)
+    api.dataset_download_files = download_slowly
+    with ThreadPoolExecutor(2) as pool:
+        folders = list(pool.map(lambda _: registry.fetch("cars", tmp_path / "root"), range(2)))
+    assert folders[0] == folders[1] and api.calls == ["jessicali9530/stanford-cars-dataset"]
+    assert len(registry.image_files("cars", tmp_path / "root")) == 5
 
 
 def test_fetch_without_credentials_is_one_clear_line(tmp_path):

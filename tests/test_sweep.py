@@ -158,6 +158,16 @@ def test_a_kernel_whose_start_raced_with_another_is_started_again(monkeypatch):
     assert len(calls) == sweep_module.KERNEL_TRIES
 
 
+def test_a_failed_runs_error_names_the_data_root_not_the_machines_folders(monkeypatch, tmp_path):
+    from ganlib import runner, sweep as sweep_module
+
+    def run_lab_missing_a_file(*args, **kwargs):
+        raise FileNotFoundError(f"No such file: {tmp_path / 'iclevr-scenes' / '0001.png'}")
+    monkeypatch.setattr(runner, "run_lab", run_lab_missing_a_file)
+    result = sweep_module.execute("mnist", "smoke", {"data_root": str(tmp_path)}, "out")
+    assert result["error"] == "FileNotFoundError: No such file: <data root>/iclevr-scenes/0001.png"
+
+
 def test_a_run_whose_profile_changed_after_planning_fails_instead_of_mixing_settings(monkeypatch):
     from ganlib import runner, sweep as sweep_module
     from ganlib.labs import resolve_params
