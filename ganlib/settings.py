@@ -34,12 +34,17 @@ def data_root(root: str | os.PathLike | None = None) -> Path:
     return Path(root).expanduser()
 
 
+def _shown_bases(root: str | os.PathLike | None) -> tuple:
+    """The folders reports name by label instead of by path, with their labels."""
+    return (("<data root>", data_root(root)), ("<project>", PROJECT_ROOT))
+
+
 def shown_path(path: str | os.PathLike, root: str | os.PathLike | None = None) -> str:
     """A path as reports print it: ``<data root>/...`` or ``<project>/...`` when it lies inside the data
     root (``root`` resolved as ``data_root`` does) or the project, so that a report names no folder of
     the machine it ran on; any other path as given."""
     resolved = Path(path).expanduser().resolve()
-    for label, base in (("<data root>", data_root(root)), ("<project>", PROJECT_ROOT)):
+    for label, base in _shown_bases(root):
         try:
             return f"{label}/{resolved.relative_to(base.resolve()).as_posix()}"
         except ValueError:
@@ -50,7 +55,7 @@ def shown_path(path: str | os.PathLike, root: str | os.PathLike | None = None) -
 def shown_paths(text: str, root: str | os.PathLike | None = None) -> str:
     """``text`` (an error line, say) with the data root's and the project's absolute paths written
     as ``shown_path`` writes them, so that a report quoting it names no folder of the machine."""
-    for label, base in (("<data root>", data_root(root)), ("<project>", PROJECT_ROOT)):
+    for label, base in _shown_bases(root):
         for spelling in {str(base.expanduser().resolve()), str(base.expanduser().absolute())}:
             text = text.replace(spelling + os.sep, label + "/").replace(spelling, label)
     return text

@@ -1,7 +1,7 @@
 """The dataset registry: fetch through a fake kaggle API (no test touches the network), list, load."""
 import subprocess
-import time
 import sys
+import time
 import types
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
