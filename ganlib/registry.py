@@ -150,6 +150,8 @@ def fetch(name: str, data_root=None, force: bool = False) -> Path:
     target = folder(name, data_root)
     if ds.source == "user" and (force or not target.exists()):
         raise DataError(f"{name} cannot be downloaded: {ds.ref}. Unpack it into {target} ({ds.layout})")
+    # Credentials are checked before anything is written, so a bad token leaves the data root as it was.
+    api = _kaggle_api() if ds.source == "kaggle" and (force or not target.exists()) else None
     target.parent.mkdir(parents=True, exist_ok=True)
     # Two fetches of one dataset at once (two terminals, runs that start together) would share the
     # partial folder: the first downloads, the other waits and then finds it present.
@@ -157,18 +159,18 @@ def fetch(name: str, data_root=None, force: bool = False) -> Path:
         if target.exists() and not force:
             print(f"{name}: already present in {target}")
             return target
-        _download(name, ds, target)
+        _download(name, ds, target, api)
     print(f"{name}: {len(image_files(name, data_root)) or 'no'} images in {target}")
     return target
 
 
-def _download(name: str, ds: Dataset, target: Path) -> None:
-    """Download ``ds`` into a partial folder beside ``target``, then move it into place."""
+def _download(name: str, ds: Dataset, target: Path, api=None) -> None:
+    """Download ``ds`` (with the Kaggle ``api`` if it is a Kaggle dataset) into a partial folder
+    beside ``target``, then move it into place."""
     tmp = target.with_name(f".{target.name}.partial")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         if ds.source == "kaggle":
-            api = _kaggle_api()
             tmp.mkdir(parents=True)
             print(f"{name}: downloading kaggle dataset {ds.ref} into {target}", flush=True)
             try:
