@@ -25,7 +25,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml jupyter/overrides.json
 # another instruction set must not load kernels built for this one, so each gets a cache of its own.
 PYTEST  := GANLIB_HEADLESS=1 GANLIB_OUT_DIR=$(CURDIR)/build/nbval \
 	TORCHINDUCTOR_CACHE_DIR=$(CURDIR)/build/inductor-$(or $(ATEN_CPU_CAPABILITY),native) \
-	$(PY) -m pytest -rs --durations=25 --nbval --nbval-current-env --sanitize-with tests/nbval_sanitize.cfg
+	$(PY) -m pytest -rs --durations=25 --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 # Unit tests, nbval over the golden smoke notebooks in tests/notebooks/ (numbers masked), and
 # those runs' metrics against tests/golden/ within measured tolerances.

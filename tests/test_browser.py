@@ -38,15 +38,22 @@ from ganlib.settings import PROJECT_ROOT  # noqa: E402
 WINDOW = (1600, 1000)
 
 
-def wait_for(what: str, condition, timeout: float = 60, every: float = 0.5):
-    """Poll ``condition`` until it returns something true; fail naming ``what`` after ``timeout`` s."""
+def wait_quietly(condition, timeout: float, every: float = 0.5):
+    """Poll ``condition``; its first true value within ``timeout`` s, or None."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        value = condition()
-        if value:
+        if value := condition():
             return value
         time.sleep(every)
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+    return None
+
+
+def wait_for(what: str, condition, timeout: float = 60, every: float = 0.5):
+    """Poll ``condition`` until it returns something true; fail naming ``what`` after ``timeout`` s."""
+    value = wait_quietly(condition, timeout, every)
+    if not value:
+        pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+    return value
 
 
 
@@ -136,14 +143,43 @@ def images_of(driver, cell: int) -> list[str]:
         ".querySelectorAll('.jp-OutputArea-output img')).map(i => i.src);", cell)
 
 
+def run_finished(driver, root: Path, started: float) -> bool:
+    """True once the run has written metrics.json; fails at once on a cell's error. Every minute it
+    prints which cells have run, so that a run that times out says where it stood."""
+    errors = driver.execute_script("return Array.from(document.querySelectorAll('.jp-OutputArea-output'))"
+                                   ".filter(o => o.innerText.includes('Error')).map(o => o.innerText.slice(-1500));")
+    if errors:
+        pytest.fail(f"a cell failed: {errors[0]}")
+    if (root / "out" / "metrics.json").exists():
+        return True
+    elapsed = time.monotonic() - started
+    if int(elapsed) % 60 < 2:
+        print(f"{elapsed:4.0f} s: prompts {prompts(driver)}", flush=True)
+    return False
+
+
+def prompts(driver) -> str:
+    """The cells' execution prompts as the page shows them, e.g. '[1]: [2]: [*]: [*]:'."""
+    return driver.execute_script("return Array.from(document.querySelectorAll('.jp-InputArea-prompt'))"
+                                 ".map(p => p.innerText.trim()).join(' ');")
+
+
+
 def test_a_notebook_run_in_jupyterlab_updates_its_panel_and_sliders_and_survives_saving(browser, jupyterlab):
     root = jupyterlab["root"]
     open_notebook(browser, jupyterlab, "inversion.ipynb")
     browser.execute_script(RECORD_IMAGES)
     run_menu(browser, "runmenu:run-all")
+    if not wait_quietly(lambda: prompts(browser).strip(" []:"), 30):
+        print("Run All Cells queued no cell within 30 s: clicking it again", flush=True)
+        run_menu(browser, "runmenu:run-all")
+    started = time.monotonic()
     # The smoke run takes about 1.5 minutes on a 2-core machine once warm; a fresh clone's first kernel and
     # JupyterLab's first start on a slow 2-core AVX2 EPYC took more than 400 s.
-    wait_for("the run to write metrics.json", lambda: (root / "out" / "metrics.json").exists(), 900, every=2)
+    timeout = 900
+    if not wait_quietly(lambda: run_finished(browser, root, started), timeout, every=2):
+        pytest.fail(f"timed out after {timeout} s waiting for the run to write metrics.json; prompts {prompts(browser)}; "
+                    f"the server's log ends: {(root / 'server.log').read_text()[-3000:]}")
     wait_for("the kernel to finish", lambda: browser.execute_script(
         "return document.querySelector('.jp-Notebook-ExecutionIndicator').getAttribute('data-status') === 'idle';"),
         60)
