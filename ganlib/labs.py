@@ -263,7 +263,7 @@ CYCLEGAN = Lab(
         "n_blocks": Param(int, "residual blocks of the ResNet generator (9 in the report)", min=0, default=6),
         "n_down": Param(int, "stride-2 convs of the ResNet generator before its blocks (2 in the report; null: 1 "
                              "below 64 px, where 2 leave cells of 4 px, wider than a stripe, 2 from 64 px)",
-                        optional=True, min=1, max=3, default=2),
+                        optional=True, min=1, max=3),
         "d_layers": Param(int, "stride-2 layers of the patch discriminator: 3 (the report's) judge 70 px patches, "
                                "2: 34 px, 1: 16 px (null: the report's share of the image, 70 of 256 px: 1 at 32 "
                                "and 64 px, where 3 would judge the whole image)", optional=True, min=1, max=3),
