@@ -164,7 +164,6 @@ def prompts(driver) -> str:
                                  ".map(p => p.innerText.trim()).join(' ');")
 
 
-
 def test_a_notebook_run_in_jupyterlab_updates_its_panel_and_sliders_and_survives_saving(browser, jupyterlab):
     root = jupyterlab["root"]
     open_notebook(browser, jupyterlab, "inversion.ipynb")
