@@ -146,16 +146,20 @@ def images_of(driver, cell: int) -> list[str]:
 def run_finished(driver, root: Path, started: float) -> bool:
     """True once the run has written metrics.json; fails at once on a cell's error. Every minute it
     prints which cells have run, so that a run that times out says where it stood."""
-    errors = driver.execute_script("return Array.from(document.querySelectorAll('.jp-OutputArea-output'))"
-                                   ".filter(o => o.innerText.includes('Error')).map(o => o.innerText.slice(-1500));")
-    if errors:
-        pytest.fail(f"a cell failed: {errors[0]}")
+    if errors := error_outputs(driver):
+        pytest.fail(f"a cell failed: {errors[0][-1500:]}")
     if (root / "out" / "metrics.json").exists():
         return True
     elapsed = time.monotonic() - started
     if int(elapsed) % 60 < 2:
         print(f"{elapsed:4.0f} s: prompts {prompts(driver)}", flush=True)
     return False
+
+
+def error_outputs(driver) -> list[str]:
+    """The text of every cell output that shows an error."""
+    return driver.execute_script("return Array.from(document.querySelectorAll('.jp-OutputArea-output'))"
+                                 ".filter(o => o.innerText.includes('Error')).map(o => o.innerText);")
 
 
 def prompts(driver) -> str:
@@ -182,8 +186,7 @@ def test_a_notebook_run_in_jupyterlab_updates_its_panel_and_sliders_and_survives
     wait_for("the kernel to finish", lambda: browser.execute_script(
         "return document.querySelector('.jp-Notebook-ExecutionIndicator').getAttribute('data-status') === 'idle';"),
         60)
-    errors = browser.execute_script("return Array.from(document.querySelectorAll('.jp-OutputArea-output'))"
-                                    ".filter(o => o.innerText.includes('Error')).map(o => o.innerText);")
+    errors = error_outputs(browser)
     assert not errors, errors
 
     # The live panel was redrawn in place while training: it showed images it no longer shows.
