@@ -15,13 +15,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-
-class TrainingDiverged(RuntimeError):
-    """A loss became NaN or infinite; training stopped before writing a bad checkpoint."""
-
-
-class CheckpointMismatch(ValueError):
-    """A checkpoint was written by a run with another configuration."""
+from .errors import CheckpointMismatch, TrainingDiverged  # noqa: F401  (raised here, imported from here)
 
 
 def architecture_hash(*nets: nn.Module) -> str:

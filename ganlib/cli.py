@@ -81,12 +81,12 @@ def cmd_judge(args) -> None:
 
 def cmd_data_scenes(args) -> None:
     import time
-    from .data import DataError
-    from .iclevr import write_scenes
+    from .errors import DataError
+    from .iclevr import LABELS_DIR, write_scenes
 
     t0 = time.perf_counter()
     try:
-        out = write_scenes(args.out, labels_dir=args.labels, size=args.size, seed=args.seed,
+        out = write_scenes(args.out, labels_dir=args.labels or LABELS_DIR, size=args.size, seed=args.seed,
                            limit=args.limit, workers=args.workers)
     except DataError as e:
         raise ParameterError(str(e)) from None
@@ -173,13 +173,12 @@ def _add_reports_and_judges(sub) -> None:
 
 
 def _add_data(sub) -> None:
-    from .iclevr import LABELS_DIR
     data = sub.add_parser("data", help="datasets: `data list`, `data fetch NAME`, `data scenes --out DIR`")
     data_sub = data.add_subparsers(dest="data_command", required=True)
     scenes = data_sub.add_parser("scenes", help="render the i-CLEVR stand-in in the i-CLEVR layout")
     scenes.add_argument("--out", required=True, help="folder to create")
-    scenes.add_argument("--labels", default=str(LABELS_DIR),
-                        help="folder with objects.json, train.json, test.json, new_test.json")
+    scenes.add_argument("--labels", help="folder with objects.json, train.json, test.json, new_test.json "
+                                         "(default: the i-CLEVR label files that come with ganlib)")
     scenes.add_argument("--size", type=int, default=64)
     scenes.add_argument("--seed", type=int, default=0)
     scenes.add_argument("--limit", type=int, help="render only the first N files of train.json")
@@ -208,9 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Run a command; a user's mistake or a failed run is one line on stderr and a non-zero exit."""
-    from .checkpoint import CheckpointMismatch, TrainingDiverged
-    from .data import DataError
-    from .runner import NotebookFailed
+    from .errors import CheckpointMismatch, DataError, NotebookFailed, TrainingDiverged
 
     args = build_parser().parse_args(argv)
     try:

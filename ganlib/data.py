@@ -18,14 +18,10 @@ import numpy as np
 import torch
 from torchvision.transforms.v2 import functional as TF
 
-from .settings import PROJECT_ROOT, data_root as resolve_data_root, shown_path
+from .errors import DataError
+from .settings import IMAGE_EXTENSIONS, PROJECT_ROOT, data_root as resolve_data_root, shown_path
 
 MNIST10K_PATH = PROJECT_ROOT / "data" / "mnist10k.npz"
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
-
-
-class DataError(ValueError):
-    """A dataset is missing, empty or malformed; the message says which and what to do."""
 
 
 @dataclass

@@ -14,9 +14,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
 
-from .settings import PROJECT_ROOT, describe_hardware, pick_bf16, pick_device, processor_name
-
-OUT_DIR_ENV = "GANLIB_OUT_DIR"
+from .settings import OUT_DIR_ENV, PROJECT_ROOT, describe_hardware, pick_bf16, pick_device, processor_name
 
 
 def _clean(value):

@@ -16,11 +16,15 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filelock import FileLock
 
-from .data import IMAGE_EXTENSIONS, DataError, ImageData, load_image_files
-from .settings import data_root as resolve_data_root, looks_like_path, shown_path
+from .errors import DataError
+from .settings import IMAGE_EXTENSIONS, data_root as resolve_data_root, looks_like_path, shown_path
+
+if TYPE_CHECKING:                  # loaded when an image set is: listing and checking data need no torch
+    from .data import ImageData
 
 
 @dataclass(frozen=True)
@@ -245,6 +249,7 @@ def load_registered(name: str, data_root=None, image_size: int = 64, max_images:
     files = image_files(name, data_root)
     if not files:
         require([name], data_root)          # raises, saying how to get it
+    from .data import load_image_files
     return load_image_files(files, image_size, max_images, name, f"{name} ({shown_path(folder(name, data_root), data_root)})")
 
 
@@ -265,7 +270,7 @@ def load_images(name: str, data_root=None, image_size: int | None = 64, max_imag
     """
     import torch
     from . import iclevr, scenes
-    from .data import load_image_folder, load_mnist, load_mnist10k, resize
+    from .data import ImageData, load_image_folder, load_mnist, load_mnist10k, resize
 
     if name == "mnist10k":
         return resize(load_mnist10k(max_images), image_size)
@@ -322,6 +327,7 @@ def load_unaligned(name: str, data_root=None, image_size: int = 64, max_images: 
     trainA/, trainB/, testA/ and testB/. ``max_images`` caps each training domain."""
     import torch
     from . import scenes
+    from .data import ImageData
 
     if name == "scenes":
         n = max_images or 2000

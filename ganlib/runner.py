@@ -15,18 +15,14 @@ from pathlib import Path
 
 from . import consumers, pages
 from .registry import registered_in, require
+from .errors import NotebookFailed
 from .folders import absolute_data_root_env, absolute_paths, now_utc, read_run, report_folder, write_run, written_since
 from .labs import get_lab, resolve_params
 from .params import ParameterError
-from .lab_output import OUT_DIR_ENV
-from .settings import PROJECT_ROOT
+from .settings import OUT_DIR_ENV, PROJECT_ROOT
 from .ui import HEADLESS_ENV
 
 REPORTS = PROJECT_ROOT / "reports"
-
-
-class NotebookFailed(RuntimeError):
-    pass
 
 
 def run_lab(lab_id: str, profile: str, overrides: dict | None = None, out: str | Path | None = None,
@@ -34,10 +30,10 @@ def run_lab(lab_id: str, profile: str, overrides: dict | None = None, out: str |
     """Execute the lab's notebook into its report folder (written as a unit: ``ganlib.folders``);
     return the folder. Every parameter is checked before anything is written."""
     lab = get_lab(lab_id)
+    params = absolute_paths(lab, resolve_params(lab_id, profile, overrides), dataset_names())
     if unread := consumers.unread(lab):   # a maintainer's slip, caught before a user's run starts
         raise ParameterError(f"lab {lab_id}: parameter {unread[0]} is declared, but no option and no code of "
                              f"{lab.notebook.name} reads it")
-    params = absolute_paths(lab, resolve_params(lab_id, profile, overrides), dataset_names())
     require(registered_in(params), params.get("data_root"))       # missing data: before any kernel starts
     out = Path(out) if out else REPORTS / lab_id / profile
     executed = out / f"{lab_id}.ipynb"

@@ -5,6 +5,9 @@
   environment variable ``GANLIB_DATA_ROOT``, then ``<project>/data``.
 * ``seed_everything()``: fixed seed and fixed thread count, which together make CPU
   training bitwise repeatable.
+
+torch is imported inside the functions that use it: the command line reads its parameters and
+rejects a bad one without spending seconds loading torch.
 """
 from __future__ import annotations
 
@@ -12,13 +15,18 @@ import os
 import random
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import psutil
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_ROOT_ENV = "GANLIB_DATA_ROOT"
+OUT_DIR_ENV = "GANLIB_OUT_DIR"   # where a notebook run from JupyterLab or the runner writes its figures
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")   # read from image folders
 
 
 def looks_like_path(value: str) -> bool:
@@ -75,6 +83,7 @@ def seed_everything(seed: int, num_threads: int | str | None = 2) -> None:
     The thread count is part of the seed: a different number of threads splits the
     reductions differently and changes the last bits of every result.
     """
+    import torch
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -84,6 +93,7 @@ def seed_everything(seed: int, num_threads: int | str | None = 2) -> None:
 
 def pick_device(device: str = "auto") -> torch.device:
     """'auto': CUDA, then Apple's MPS, then the CPU. A device asked for by name must be there."""
+    import torch
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
     if device.startswith("cuda") and not torch.cuda.is_available():
@@ -100,6 +110,7 @@ def native_bf16(device: str | torch.device = "cpu") -> bool:
     it: under ``AVX2`` oneDNN reports no bf16). Elsewhere oneDNN emulates bf16, about 10x
     slower than float32. CUDA: a GPU with bf16 units (Ampere or newer). MPS: no.
     """
+    import torch
     device = torch.device(device)
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported(including_emulation=False)
@@ -112,6 +123,7 @@ def native_bf16(device: str | torch.device = "cpu") -> bool:
 def pick_bf16(bf16: bool | str, device: str | torch.device = "cpu") -> bool:
     """'auto': bfloat16 autocast where the hardware runs it natively, float32 elsewhere.
     True where it is not native works, but warns: emulated bf16 is far slower than float32."""
+    import torch
     if bf16 == "auto":
         return native_bf16(device)
     kind = torch.device(device).type
@@ -128,6 +140,7 @@ _WARNED_BF16: set[str] = set()
 def processor_name(device: torch.device) -> str:
     """A short name of what computed: the GPU's name, or the CPU's cores, model and vector instructions
     ("2-core AMD EPYC 9B14, AVX-512")."""
+    import torch
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     if device.type == "mps":
@@ -150,6 +163,7 @@ def processor_name(device: torch.device) -> str:
 
 def describe_hardware(device: torch.device, bf16: bool, asked: tuple[str, bool | str] = ("auto", "auto")) -> str:
     """One line for the report: the device and precision used, and why when 'auto' chose them."""
+    import torch
     where = {"cuda": lambda: f"cuda ({torch.cuda.get_device_name(device)})", "mps": lambda: "mps (Apple GPU)",
              "cpu": lambda: f"cpu (kernels: {torch.backends.cpu.get_cpu_capability()}, "
                             f"{torch.get_num_threads()} threads)"}[device.type]()
