@@ -68,30 +68,48 @@ def _translates(direction: str):
     return check
 
 
+DIRECTIONS = ("A2B", "B2A")
+
+
+def _unet_translates(metrics: dict, direction: str) -> bool:
+    """Whether the U-Net's outputs leave the input's domain beyond the seed spread: more of them judged
+    in the target domain than of the untranslated inputs, or closer to the target than the input."""
+    unet, base = scores(metrics, "unet", direction), get(metrics, "identity_baseline", direction)
+    return differ(unet["domain_rate"], base["domain_rate"], "domain_rate") > 0 or \
+        closer_than_input(metrics, unet, direction)[0]
+
+
 def _unet_keeps_input(metrics: dict) -> Finding:
-    """The U-Net 'barely changes its input': its translations stay in the input's domain, where the
-    ResNet's leave it. A U-Net that translates contradicts the report whatever the ResNet did; one
-    that stays reproduces it beside a ResNet that learned, and only partly beside one that did not
-    (the budget, not the U-Net, may be why it stays)."""
-    unet, base = scores(metrics, "unet", "A2B"), get(metrics, "identity_baseline", "A2B")
-    resnet = scores(metrics, "resnet", "A2B")
-    closer, closeness = closer_than_input(metrics, unet, "A2B")
-    measured = (f"U-Net A2B: {unet['domain_rate']:.0%} judged in the target domain (input unchanged: "
-                f"{base['domain_rate']:.0%}); {closeness}; mean change from the input {unet['change']:.3f} "
-                f"(ResNet {resnet['change']:.3f})")
-    outcome = not_learnt(measured, learnt(metrics, "unet", "A2B"))
+    """The U-Net 'barely changes its input', read in both directions: its translations stay in the
+    input's domain, where the ResNet's leave it. A U-Net that translates both ways contradicts the
+    report whatever the ResNet did, one way only partly; one that stays reproduces it beside a ResNet
+    that learned both ways, and only partly beside one that did not (the budget, not the U-Net, may be
+    why it stays)."""
+    def numbers(direction: str) -> str:
+        unet, base = scores(metrics, "unet", direction), get(metrics, "identity_baseline", direction)
+        resnet = scores(metrics, "resnet", direction)
+        return (f"U-Net {direction}: {unet['domain_rate']:.0%} judged in the target domain (input unchanged: "
+                f"{base['domain_rate']:.0%}); {closer_than_input(metrics, unet, direction)[1]}; mean change from "
+                f"the input {unet['change']:.3f} (ResNet {resnet['change']:.3f})")
+    measured = "; ".join(numbers(d) for d in DIRECTIONS)
+    outcome = not_learnt(measured, *(learnt(metrics, "unet", d) for d in DIRECTIONS))
     if outcome:
         return outcome
-    if differ(unet["domain_rate"], base["domain_rate"], "domain_rate") > 0 or closer:
-        return Finding(measured, "not reproduced", "the U-Net translates: its outputs leave the input's domain "
-                                                   "beyond the seed spread")
-    stays = "the U-Net's outputs stay in the input's domain, within the seed spread"
-    resnet_learnt = learnt(metrics, "resnet", "A2B")
-    if not resnet_learnt.ok:
+    moves = [d for d in DIRECTIONS if _unet_translates(metrics, d)]
+    if len(moves) == len(DIRECTIONS):
+        return Finding(measured, "not reproduced", "the U-Net translates both ways: its outputs leave the input's "
+                                                   "domain beyond the seed spread")
+    if moves:
+        stays = next(d for d in DIRECTIONS if d not in moves)
+        return Finding(measured, "partly", f"the U-Net's outputs stay in the input's domain {stays}, within the seed "
+                                           f"spread, but leave it {moves[0]}")
+    stays = "both ways the U-Net's outputs stay in the input's domain, within the seed spread"
+    resnet_learnt = [learnt(metrics, "resnet", d) for d in DIRECTIONS]
+    if unlearnt := [r for r in resnet_learnt if not r.ok]:
         return Finding(measured, "partly", f"{stays}, but the ResNet it is set against has not learned "
-                                           f"({resnet_learnt.numbers}): more training may move the U-Net too")
-    return Finding(measured, "reproduced", stays + ("; the ResNet changes its inputs more"
-                                                    if resnet["change"] > unet["change"] else ""))
+                                           f"({unlearnt[0]}): more training may move the U-Net too")
+    changes_more = all(scores(metrics, "resnet", d)["change"] > scores(metrics, "unet", d)["change"] for d in DIRECTIONS)
+    return Finding(measured, "reproduced", stays + ("; the ResNet changes its inputs more" if changes_more else ""))
 
 
 def _augmentation(metrics: dict) -> Finding:
@@ -127,8 +145,8 @@ CLAIMS = [
           f"the ResNet B2A ({LEARNT})", "ssim_translations, fd_domains", _translates("B2A")),
     Claim("unet_keeps", "004", "the U-Net barely changes its input",
           "share judged in the target domain and closeness to it (SSIM to the truth, or FD), against the untranslated "
-          "input's", f"the U-Net A2B ({LEARNT}); a U-Net that stays is 'reproduced' beside a ResNet A2B that "
-          "learned, 'partly' beside one that did not",
+          "input's, in both directions", f"the U-Net both ways ({LEARNT}); a U-Net that stays is 'reproduced' "
+          "beside a ResNet that learned both ways, 'partly' beside one that did not",
           "domain_rate, ssim_translations, fd_domains",
           _unet_keeps_input),
     Claim("augmentation", "004", "augmentation gives clearer stripes but distorts the background",

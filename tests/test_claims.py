@@ -253,6 +253,17 @@ def test_the_unet_barely_changing_its_input_is_read_by_whether_its_outputs_leave
     assert verdict_of("cyclegan", "unet_keeps", cyclegan(collapsed, unet=translation(0.8, 0.8))) == "not reproduced"
 
 
+def test_the_unet_is_read_in_both_directions():
+    resnet, stays, moves = translation(0.9, 0.8), translation(0.05, 0.8, change=0.02), translation(0.9, 0.8)
+    metrics = cyclegan(resnet, unet=stays)
+    metrics["configs"]["unet"]["B2A"] = moves                         # striped -> plain translated, the other way not
+    finding = next(f for c, f in findings("cyclegan", metrics) if c.id == "unet_keeps")
+    assert finding.verdict == "partly" and "stay in the input's domain A2B" in finding.reason and "leave it B2A" in finding.reason
+    assert "U-Net B2A: 90% judged in the target domain" in finding.measured
+    metrics["configs"]["unet"]["A2B"] = moves
+    assert verdict_of("cyclegan", "unet_keeps", metrics) == "not reproduced"
+
+
 def test_unpaired_translations_are_partly_at_most_for_want_of_the_true_translation():
     closer = translation(0.95, 0.0, fd=40.0)            # FD 40 against the input's 400
     assert verdict_of("cyclegan", "a2b", cyclegan(closer, paired=False)) == "partly"
