@@ -222,12 +222,12 @@ SEED_SPREAD = {
                                     "of early diversity, the larger of Type 1 vanilla and WGAN-GP (vanilla's)"),
     "psnr": Spread(2.5, False, f"{SWEEP.format('inversion')}: std of the fits' PSNR (dB), the largest set"),
     "ssim": Spread(0.09, False, f"{SWEEP.format('inversion')}: std of the fits' SSIM, the largest set"),
-    "fd_domains": Spread(0.54, True, f"{SWEEP.format('cyclegan')}: std / mean of FD to the target, the largest "
-                                     "(ResNet striped -> plain)"),
-    "ssim_translations": Spread(0.026, False, f"{SWEEP.format('cyclegan')}: std of SSIM to the truth, the largest "
-                                              "(ResNet striped -> plain)"),
-    "domain_rate": Spread(0.28, False, f"{SWEEP.format('cyclegan')}: std of the domain rate, the largest (ResNet "
-                                       "plain -> striped)"),
+    "fd_domains": Spread(0.30, True, f"{SWEEP.format('cyclegan')}: std / mean of FD to the target, the largest "
+                                     "of the three translators' both ways (the augmented ResNet plain -> striped)"),
+    "ssim_translations": Spread(0.016, False, f"{SWEEP.format('cyclegan')}: std of SSIM to the truth, the largest "
+                                              "of the three translators' both ways (U-Net plain -> striped)"),
+    "domain_rate": Spread(0.048, False, f"{SWEEP.format('cyclegan')}: std of the domain rate, the largest of the "
+                                        "three translators' both ways (the augmented ResNet plain -> striped)"),
 }
 
 

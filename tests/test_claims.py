@@ -198,7 +198,7 @@ def cyclegan(resnet: dict, unet: dict | None = None, aug: dict | None = None, pa
     identity = translation(0.0, 0.81, diversity=0.2, change=0.0, fd=400.0, recall=1.0, replicate=None)
     config = lambda s: {"A2B": s, "B2A": s}
     return {"paired": paired, "identity_baseline": {"A2B": identity, "B2A": identity},
-            "configs": {"resnet": config(resnet), "unet": config(unet or translation(0.1, 0.8, change=0.02)),
+            "configs": {"resnet": config(resnet), "unet": config(unet or translation(0.05, 0.8, change=0.02)),
                         "resnet_aug": config(aug or translation(0.95, 0.7))}}
 
 
@@ -226,7 +226,9 @@ def test_a_translator_that_blurs_even_images_of_its_own_target_domain_has_not_le
 
 def test_a_translation_is_read_against_the_true_translation_and_the_untranslated_input():
     assert verdict_of("cyclegan", "a2b", cyclegan(translation(0.9, 0.97))) == "reproduced"
-    assert verdict_of("cyclegan", "a2b", cyclegan(translation(0.9, 0.6))) == "partly"   # striped, but not the scene
+    striped_elsewhere = next(f for c, f in findings("cyclegan", cyclegan(translation(0.9, 0.6))) if c.id == "a2b")
+    assert striped_elsewhere.verdict == "partly"                                         # striped, but not the scene
+    assert "further from the true translation than the untranslated input" in striped_elsewhere.reason
     assert verdict_of("cyclegan", "a2b", cyclegan(translation(0.3, 0.83))) == "not reproduced"   # as the input
 
 
