@@ -40,6 +40,15 @@ def test_bad_input_is_one_clear_line_before_any_kernel_starts(args, message, tmp
     assert not (tmp_path / "out").exists()                             # nothing started
 
 
+def test_the_command_line_answers_without_loading_torch():
+    """--help and a bad parameter take a fraction of a second: torch (seconds to import) is loaded only to train."""
+    code = ("import sys; from ganlib.cli import main; rc = main(['run', 'mnist', '--profile', 'smoke', '-p', 'nz', '-1']); "
+            "print(rc, 'torch' in sys.modules, 'torchvision' in sys.modules)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.stdout.split() == ["2", "False", "False"], res.stderr
+    assert "parameter nz" in res.stderr
+
+
 @pytest.mark.parametrize("lab, dataset", [("dcgan", "cars"), ("inversion", "carrot_cake"), ("cyclegan", "horse2zebra")])
 def test_a_full_profile_without_its_data_says_how_to_get_it_before_any_kernel_starts(lab, dataset, tmp_path):
     empty = tmp_path / "datasets"
