@@ -106,15 +106,15 @@ def _unet_keeps_input(metrics: dict) -> Finding:
     if len(moves) == len(DIRECTIONS):
         return Finding(measured, "not reproduced", "the U-Net translates both ways: its outputs leave the input's "
                                                    "domain beyond the seed spread")
+    unlearnt = [r for r in (learnt(metrics, "resnet", d) for d in DIRECTIONS) if not r.ok]
+    beside = f"; the ResNet it is set against has not learned ({unlearnt[0]})" if unlearnt else ""
     if moves:
         stays = next(d for d in DIRECTIONS if d not in moves)
         return Finding(measured, "partly", f"the U-Net's outputs stay in the input's domain {stays}, within the seed "
-                                           f"spread, but leave it {moves[0]}")
+                                           f"spread, but leave it {moves[0]}{beside}")
     stays = "both ways the U-Net's outputs stay in the input's domain, within the seed spread"
-    resnet_learnt = [learnt(metrics, "resnet", d) for d in DIRECTIONS]
-    if unlearnt := [r for r in resnet_learnt if not r.ok]:
-        return Finding(measured, "partly", f"{stays}, but the ResNet it is set against has not learned "
-                                           f"({unlearnt[0]}): more training may move the U-Net too")
+    if unlearnt:
+        return Finding(measured, "partly", f"{stays}{beside}: more training may move the U-Net too")
     changes_more = all(scores(metrics, "resnet", d)["change"] > scores(metrics, "unet", d)["change"] for d in DIRECTIONS)
     return Finding(measured, "reproduced", stays + ("; the ResNet changes its inputs more" if changes_more else ""))
 

@@ -262,6 +262,9 @@ def test_the_unet_is_read_in_both_directions():
     finding = next(f for c, f in findings("cyclegan", metrics) if c.id == "unet_keeps")
     assert finding.verdict == "partly" and "stay in the input's domain A2B" in finding.reason and "leave it B2A" in finding.reason
     assert "U-Net B2A: 90% judged in the target domain" in finding.measured
+    metrics["configs"]["resnet"]["B2A"] = translation(0.9, 0.8, diversity=0.02)     # a collapsed ResNet is named
+    assert "the ResNet it is set against has not learned (resnet B2A" in next(
+        f for c, f in findings("cyclegan", metrics) if c.id == "unet_keeps").reason
     metrics["configs"]["unet"]["A2B"] = moves
     assert verdict_of("cyclegan", "unet_keeps", metrics) == "not reproduced"
 
