@@ -1,6 +1,7 @@
 """What users do to a lab: real folders, odd image files, interrupted and repeated runs, typos.
 Each test is one case that once went wrong; the right result or one clear line is expected."""
 import json
+import math
 import os
 import subprocess
 import sys
@@ -42,6 +43,15 @@ def test_a_run_named_after_a_folder_keeps_its_checkpoint_in_the_report_folder(tm
     for name in ("/data/faces/img_align_celeba", "/data/faces/img_align_celeba/", "../../escape", ".."):
         path = report.checkpoint(name)
         assert path.parent == tmp_path / "report" / "checkpoints", name
+
+
+def test_the_notebook_reads_the_numbers_its_metrics_json_holds(tmp_path):
+    report = LabOutput("dcgan", tmp_path / "report")
+    report.save_metrics({"rate": 0.02500000037252903, "scores": {"fd": float("nan")}})   # a float32 mean
+    saved = json.loads((tmp_path / "report" / "metrics.json").read_text())
+    assert saved == {"rate": 0.025, "scores": {"fd": None}}
+    assert f"{report.metrics['rate']:.0%}" == f"{saved['rate']:.0%}" == "2%"   # not 3% beside the index's 2%
+    assert math.isnan(report.metrics["scores"]["fd"])
 
 
 def test_relative_paths_are_read_from_the_current_folder(tmp_path, monkeypatch):
