@@ -1,5 +1,5 @@
 """How far the dcgan lab's DCGAN gets on a scene set, iteration by iteration: FD to held-out scenes
-over the real-vs-real floor (the learned-check's measure) and sample diversity, every ``--every``
+over the real-vs-real floor (the learned-check's measure), sample diversity and D's accuracy, every ``--every``
 iterations of one training run.
 
     python benchmarks/dcgan_steps.py --scene-zoom 2.5 --lr-step 1500 --num-epochs 96 --every 1500
@@ -8,8 +8,9 @@ The dcgan cpu profile's object size, learning-rate schedule and length were chos
 (docs/experiments.md, "dcgan: what keeps the scenes from being learnt"); the seed sweep of the
 profile then measured the spread.
 
-``--ema 0.99`` also scores an exponential moving average of G's weights, updated every 10 iterations
-(0.99 per 10 iterations is about 0.999 per iteration), beside the trained G of the same run:
+``--lr-d`` sets D's learning rate apart from G's. ``--ema 0.99`` also scores an exponential moving
+average of G's weights, updated every 10 iterations (0.99 per 10 iterations is about 0.999 per
+iteration), beside the trained G of the same run:
 
     python benchmarks/dcgan_steps.py --scene-zoom 2.5 --lr-step 1500 --num-epochs 80 --every 750 --ema 0.99
 """
@@ -30,6 +31,7 @@ def main() -> None:
     p.add_argument("--scene-zoom", type=float, default=1.0)
     p.add_argument("--image-size", type=int, default=32, choices=(32, 64))
     p.add_argument("--lr", type=float, default=0.001)
+    p.add_argument("--lr-d", type=float, default=None, help="D's learning rate (default: --lr, as in the report)")
     p.add_argument("--lr-step", type=int, default=500)
     p.add_argument("--lr-gamma", type=float, default=0.6)
     p.add_argument("--num-epochs", type=int, default=15)
@@ -47,14 +49,16 @@ def main() -> None:
     real_diversity = metrics.pixel_diversity(heldout)
     start = time.perf_counter()
     print(f"{a.dataset}, objects x{a.scene_zoom:g}, {a.image_size} px: floor {floor:.1f}\n"
-          "| iteration | G | FD | FD / floor | diversity / real's | seconds |\n|---|---|---|---|---|---|")
+          "| iteration | G | FD | FD / floor | diversity / real's | D's accuracy, last 100 iterations | seconds |\n"
+          "|---|---|---|---|---|---|---|")
     ema = None
 
-    def score(name: str, netG, iteration: int) -> None:   # sampling draws on its own generator
+    def score(name: str, netG, iteration: int, d_accuracy: float) -> None:   # sampling draws on its own generator
         samples = train.sample(netG, 1000, 100, seed=a.seed + 1)
         fd = metrics.frechet_distance(judge, heldout, samples)
         print(f"| {iteration} | {name} | {fd:.1f} | {fd / floor:.1f}x | "
-              f"{metrics.pixel_diversity(samples) / real_diversity:.2f} | {time.perf_counter() - start:.0f} |", flush=True)
+              f"{metrics.pixel_diversity(samples) / real_diversity:.2f} | {d_accuracy:.3f} | "
+              f"{time.perf_counter() - start:.0f} |", flush=True)
 
     def measure(result) -> None:      # called at each snapshot
         nonlocal ema
@@ -66,14 +70,17 @@ def main() -> None:
                 del result.snapshots[old]
         if iteration == 0 or iteration % a.every:
             return
-        score("trained", result.netG, iteration)
+        h = result.history
+        d_accuracy = (result.final("acc_real", 100) + result.final("acc_fake", 100)) / 2 if h["iter"] else float("nan")
+        score("trained", result.netG, iteration, d_accuracy)
         if ema is not None:
-            score(f"average ({a.ema:g} per 10)", ema.module, iteration)
+            score(f"average ({a.ema:g} per 10)", ema.module, iteration, d_accuracy)
 
     seed_everything(a.seed, a.num_threads)
     netG = nets.define_G("dcgan", nz=100, ngf=32, nc=3, image_size=a.image_size)
     netD = nets.define_D("dcgan", ndf=32, nc=3, image_size=a.image_size)
-    options = train.TrainOptions(nz=100, lr=a.lr, lr_step=a.lr_step, lr_gamma=a.lr_gamma, num_epochs=a.num_epochs,
+    options = train.TrainOptions(nz=100, lr=a.lr, lr_d=a.lr_d, lr_step=a.lr_step, lr_gamma=a.lr_gamma,
+                                 num_epochs=a.num_epochs,
                                  batch_size=64, seed=a.seed, device="cpu", snapshot_every=10 if a.ema else a.every,
                                  on_snapshot=measure, log_every=10 ** 6, verbose=False)
     train.train_gan(netG, netD, data, losses.define_loss("vanilla"), options)
