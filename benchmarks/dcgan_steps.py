@@ -8,9 +8,9 @@ The dcgan cpu profile's object size, learning-rate schedule and length were chos
 (docs/experiments.md, "dcgan: what keeps the scenes from being learnt"); the seed sweep of the
 profile then measured the spread.
 
-``--lr-d`` sets D's learning rate apart from G's. ``--ema 0.99`` also scores an exponential moving
-average of G's weights, updated every 10 iterations (0.99 per 10 iterations is about 0.999 per
-iteration), beside the trained G of the same run:
+``--lr-d`` sets D's learning rate apart from G's; ``--real-label 0.9`` smooths D's target for real
+images. ``--ema 0.99`` also scores an exponential moving average of G's weights, updated every 10
+iterations (0.99 per 10 iterations is about 0.999 per iteration), beside the trained G of the same run:
 
     python benchmarks/dcgan_steps.py --scene-zoom 2.5 --lr-step 1500 --num-epochs 80 --every 750 --ema 0.99
 """
@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import argparse
 import time
+
+import torch
+import torch.nn.functional as F
 
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
@@ -38,6 +41,7 @@ def main() -> None:
     p.add_argument("--every", type=int, default=500, help="measure every N iterations")
     p.add_argument("--seed", type=int, default=999)
     p.add_argument("--num-threads", type=int, default=1)
+    p.add_argument("--real-label", type=float, default=1.0, help="D's target for real images (0.9: one-sided label smoothing)")
     p.add_argument("--ema", type=float, default=0.0, help="also score a moving average of G (decay per 10 iterations)")
     a = p.parse_args()
 
@@ -83,7 +87,19 @@ def main() -> None:
                                  num_epochs=a.num_epochs,
                                  batch_size=64, seed=a.seed, device="cpu", snapshot_every=10 if a.ema else a.every,
                                  on_snapshot=measure, log_every=10 ** 6, verbose=False)
-    train.train_gan(netG, netD, data, losses.define_loss("vanilla"), options)
+    train.train_gan(netG, netD, data, SmoothedLoss(a.real_label), options)
+
+
+class SmoothedLoss(losses.VanillaLoss):
+    """The vanilla loss with D's target for real images at ``real_label`` (one-sided label smoothing,
+    Salimans et al., 2016); G's target stays 1."""
+
+    def __init__(self, real_label: float = 1.0):
+        self.real_label = real_label
+
+    def discriminator(self, real_out, fake_out, condition=None):
+        return (F.binary_cross_entropy_with_logits(real_out, torch.full_like(real_out, self.real_label))
+                + F.binary_cross_entropy_with_logits(fake_out, torch.zeros_like(fake_out)))
 
 
 if __name__ == "__main__":
