@@ -1,6 +1,6 @@
 """How far the dcgan lab's DCGAN gets on a scene set, iteration by iteration: FD to held-out scenes
-over the real-vs-real floor (the learned-check's measure), sample diversity and D's accuracy, every ``--every``
-iterations of one training run.
+over the real-vs-real floor (the learned-check's measure), sample diversity and D's accuracy,
+every ``--every`` iterations of one training run.
 
     python benchmarks/dcgan_steps.py --scene-zoom 2.5 --lr-step 1500 --num-epochs 96 --every 1500
 
@@ -21,7 +21,6 @@ import time
 
 import torch
 import torch.nn.functional as F
-
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from ganlib import judges, losses, metrics, nets, registry, train
@@ -74,8 +73,7 @@ def main() -> None:
                 del result.snapshots[old]
         if iteration == 0 or iteration % a.every:
             return
-        h = result.history
-        d_accuracy = (result.final("acc_real", 100) + result.final("acc_fake", 100)) / 2 if h["iter"] else float("nan")
+        d_accuracy = (result.final("acc_real", 100) + result.final("acc_fake", 100)) / 2
         score("trained", result.netG, iteration, d_accuracy)
         if ema is not None:
             score(f"average ({a.ema:g} per 10)", ema.module, iteration, d_accuracy)

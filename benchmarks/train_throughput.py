@@ -30,7 +30,7 @@ import torchvision.transforms as T
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from ganlib.data import ImageData, to_float
+from ganlib.data import ImageData
 from ganlib.losses import VanillaLoss
 from ganlib.nets import define_D, define_G
 from ganlib.settings import seed_everything
