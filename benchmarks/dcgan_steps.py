@@ -8,9 +8,11 @@ The dcgan cpu profile's object size, learning-rate schedule and length were chos
 (docs/experiments.md, "dcgan: what keeps the scenes from being learnt"); the seed sweep of the
 profile then measured the spread.
 
-``--lr-d`` sets D's learning rate apart from G's; ``--real-label 0.9`` smooths D's target for real
-images. ``--ema 0.99`` also scores an exponential moving average of G's weights, updated every 10
-iterations (0.99 per 10 iterations is about 0.999 per iteration), beside the trained G of the same run:
+Three options try to keep D from overpowering G: ``--lr-d`` sets D's learning rate apart from G's,
+``--real-label 0.9`` smooths D's target for real images, ``--instance-noise 0.2`` blurs D's inputs
+with noise that fades out. ``--ema 0.99`` also scores an exponential moving average of G's weights,
+updated every 10 iterations (0.99 per 10 iterations is about 0.999 per iteration), beside the
+trained G of the same run:
 
     python benchmarks/dcgan_steps.py --scene-zoom 2.5 --lr-step 1500 --num-epochs 80 --every 750 --ema 0.99
 """
@@ -21,6 +23,7 @@ import time
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from ganlib import judges, losses, metrics, nets, registry, train
@@ -41,6 +44,8 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=999)
     p.add_argument("--num-threads", type=int, default=1)
     p.add_argument("--real-label", type=float, default=1.0, help="D's target for real images (0.9: one-sided label smoothing)")
+    p.add_argument("--instance-noise", type=float, default=0.0,
+                   help="std of Gaussian noise added to D's inputs, falling linearly to 0 over training")
     p.add_argument("--ema", type=float, default=0.0, help="also score a moving average of G (decay per 10 iterations)")
     a = p.parse_args()
 
@@ -81,11 +86,31 @@ def main() -> None:
     seed_everything(a.seed, a.num_threads)
     netG = nets.define_G("dcgan", nz=100, ngf=32, nc=3, image_size=a.image_size)
     netD = nets.define_D("dcgan", ndf=32, nc=3, image_size=a.image_size)
+    if a.instance_noise:
+        iterations = a.num_epochs * train.iterations_per_epoch(len(data), 64)
+        netD = InstanceNoise(netD, a.instance_noise, calls=3 * iterations)   # D runs 3 times an iteration
     options = train.TrainOptions(nz=100, lr=a.lr, lr_d=a.lr_d, lr_step=a.lr_step, lr_gamma=a.lr_gamma,
                                  num_epochs=a.num_epochs,
                                  batch_size=64, seed=a.seed, device="cpu", snapshot_every=10 if a.ema else a.every,
                                  on_snapshot=measure, log_every=10 ** 6, verbose=False)
     train.train_gan(netG, netD, data, SmoothedLoss(a.real_label), options)
+
+
+class InstanceNoise(nn.Module):
+    """D behind Gaussian noise on its inputs (instance noise, Sonderby et al., 2017): the noise blurs
+    real and fake alike, so that D cannot separate them perfectly early on; its std falls linearly
+    from ``sigma`` to 0 over ``calls`` training forwards."""
+
+    def __init__(self, netD: nn.Module, sigma: float, calls: int):
+        super().__init__()
+        self.netD, self.sigma, self.calls, self.done = netD, sigma, calls, 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            std = self.sigma * max(0.0, 1 - self.done / self.calls)
+            self.done += 1
+            x = x + std * torch.randn_like(x)
+        return self.netD(x)
 
 
 class SmoothedLoss(losses.VanillaLoss):
