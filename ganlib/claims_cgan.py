@@ -26,10 +26,24 @@ def g_updates(metrics: dict, config: str) -> int:
     return get(metrics, "configs", config, "accuracy_curve", "g_steps")[-1]
 
 
+def trained(metrics: dict, config: str) -> str:
+    """'type1_acgan, lr 0.0004, 1,128 G updates': how a configuration was trained (the rate where
+    metrics.json records it)."""
+    lr = get(metrics, "configs", config).get("lr")
+    return f"{config}{f', lr {lr:g}' if lr is not None else ''}, {g_updates(metrics, config):,} G updates"
+
+
+def spread_of(*configs: str) -> str:
+    """The seed spread that separates these configurations' accuracies: the variants' (measured apart,
+    as they train at their own rates) where one of them is a variant and theirs is the larger."""
+    kinds = ["accuracy_variants" if c in CGAN_VARIANTS else "accuracy" for c in configs]
+    return max(kinds, key=lambda kind: SEED_SPREAD[kind].value)
+
+
 def learnt(metrics: dict, config: str):
     c = get(metrics, "configs", config)
     return condition_learnt(config, accuracy(metrics, config), get(metrics, "chance_accuracy_test"),
-                            c.get("final_diversity"), metrics.get("real_diversity"))
+                            c.get("final_diversity"), metrics.get("real_diversity"), spread_of(config))
 
 
 # The report's Type 1 vanilla and WGAN-GP; the same two losses and schedules on a D that also classifies
@@ -85,7 +99,7 @@ def _type2_fails(metrics: dict) -> Finding:
     outcome = not_learnt(measured, learnt(metrics, type1))
     if outcome:
         return outcome
-    if not learnt(metrics, "type2_vanilla").ok or (t2 < 0.2 and differ(t1, t2, "accuracy") > 0):
+    if not learnt(metrics, "type2_vanilla").ok or (t2 < 0.2 and differ(t1, t2, spread_of(type1, "type2_vanilla")) > 0):
         return Finding(measured, "reproduced", "without the condition in D, G does not learn it; with it, G does")
     return Finding(measured, "not reproduced", "Type 2 learns the condition about as well as Type 1")
 
@@ -93,12 +107,11 @@ def _type2_fails(metrics: dict) -> Finding:
 def _wgan_above_vanilla(metrics: dict) -> Finding:
     vanilla, wgan = loss_pair(metrics)
     w, v = accuracy(metrics, wgan), accuracy(metrics, vanilla)
-    measured = (f"test.json: WGAN-GP {w:.1%} ({wgan}, {g_updates(metrics, wgan):,} G updates), vanilla {v:.1%} "
-                f"({vanilla}, {g_updates(metrics, vanilla):,})")
+    measured = f"test.json: WGAN-GP {w:.1%} ({trained(metrics, wgan)}), vanilla {v:.1%} ({trained(metrics, vanilla)})"
     outcome = not_learnt(measured, learnt(metrics, wgan), learnt(metrics, vanilla))
     if outcome:
         return outcome
-    order = differ(w, v, "accuracy")
+    order = differ(w, v, spread_of(wgan, vanilla))
     if order > 0:
         return Finding(measured, "reproduced", "WGAN-GP is above vanilla by more than twice the seed spread")
     if order == 0:
@@ -134,11 +147,12 @@ def _variants_close_the_gap(metrics: dict) -> Finding:
         raise KeyError("no variant trained")
     best = max(variants, key=lambda c: accuracy(metrics, c))
     design, ours = accuracy(metrics, "type1_wgan-gp"), accuracy(metrics, best)
-    measured = f"test.json: {best} {ours:.1%}, the report's design (Type 1 WGAN-GP) {design:.1%}, same budget"
+    measured = (f"test.json: {best} {ours:.1%} ({trained(metrics, best)}), the report's design (Type 1 WGAN-GP) "
+                f"{design:.1%} ({trained(metrics, 'type1_wgan-gp')}), the same epochs")
     outcome = not_learnt(measured, learnt(metrics, best))
     if outcome:
         return outcome
-    gain = differ(ours, design, "accuracy")
+    gain = differ(ours, design, spread_of(best, "type1_wgan-gp"))
     if gain > 0:
         return Finding(measured, "reproduced", f"{best} learns the condition better on the same budget, beyond "
                                                "the seed spread")
@@ -156,14 +170,16 @@ CLAIMS = [
           _table2("type1_vanilla")),
     Claim("type2_fails", "002", "Type 2 (condition in G only) fails to recover the condition (< 20%)",
           "test.json accuracy of Type 2 against Type 1, both vanilla",
-          f"Type 1 vanilla ({LEARNT}); Type 2 failing is the report's finding", "accuracy", _type2_fails),
+          f"Type 1 vanilla ({LEARNT}); Type 2 failing is the report's finding", "accuracy, accuracy_variants",
+          _type2_fails),
     Claim("wgan_above_vanilla", "002", "WGAN-GP scores above vanilla (64.0% vs 58.3%)",
-          "test.json accuracy of the two Type 1 models", f"both ({LEARNT})", "accuracy", _wgan_above_vanilla),
+          "test.json accuracy of the two Type 1 models", f"both ({LEARNT})", "accuracy, accuracy_variants",
+          _wgan_above_vanilla),
     Claim("vanilla_collapses", "002", "vanilla collapses early, WGAN-GP stays diverse; vanilla then recovers",
           "pixel diversity of the first fixed-noise snapshot (mean distance between the 32 images), then "
           "vanilla's final diversity and accuracy", f"vanilla ({LEARNT}): the report's vanilla reached 58%",
           "diversity", _vanilla_collapses_early),
     Claim("variants", "lab", "a D that checks the condition (auxiliary classifier or projection) learns it faster "
           "than the report's design on the same budget", "test.json accuracy of the best variant and of Type 1 WGAN-GP",
-          f"the variant ({LEARNT})", "accuracy", _variants_close_the_gap),
+          f"the variant ({LEARNT})", "accuracy, accuracy_variants", _variants_close_the_gap),
 ]

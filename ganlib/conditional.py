@@ -58,17 +58,23 @@ def define_cgan(config: str, nz: int = 100, ngf: int = 64, ndf: int = 64, image_
     return netG, netD, loss
 
 
-def train_options(config: str, options, wgan_lr: float, wgan_betas: tuple, n_critic: int, g_steps: int):
+def train_options(config: str, options, wgan_lr: float, wgan_betas: tuple, n_critic: int, g_steps: int,
+                  variant_lr_scale: float = 1.0):
     """Report 002's optimisation for a configuration: WGAN-GP (``type1_acgan`` too) trains
     ``n_critic`` critic steps per G step with its own Adam settings; vanilla (``type1_vanilla_acgan``
     too) ``g_steps`` G steps per D step with ``options``' own. The projection variant: one D and one G step, Adam
-    with beta1 = 0 as spectrally normalised hinge GANs are trained (Miyato & Koyama, 2018)."""
+    with beta1 = 0 as spectrally normalised hinge GANs are trained (Miyato & Koyama, 2018).
+
+    The variants train at ``variant_lr_scale`` times their loss's learning rate (both losses alike, so
+    the two auxiliary-classifier configurations still differ only in the loss); the report's
+    configurations keep its rates."""
     loss = parse_config(config)[1]
+    scale = variant_lr_scale if config in VARIANTS else 1.0
     if loss == "wgan-gp":
-        return options.but(lr=wgan_lr, betas=tuple(wgan_betas), d_steps=n_critic, g_steps=1)
+        return options.but(lr=wgan_lr * scale, betas=tuple(wgan_betas), d_steps=n_critic, g_steps=1)
     if loss == "hinge":
-        return options.but(betas=(0.0, 0.999), d_steps=1, g_steps=1)
-    return options.but(d_steps=1, g_steps=g_steps)
+        return options.but(lr=options.lr * scale, betas=(0.0, 0.999), d_steps=1, g_steps=1)
+    return options.but(lr=options.lr * scale, d_steps=1, g_steps=g_steps)
 
 
 def evaluate_conditions(netG, evaluator, conditions: torch.Tensor, nz: int, seeds: list[int]) -> dict:

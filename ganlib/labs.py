@@ -136,6 +136,8 @@ CGAN = Lab(
         "n_critic": Param(int, "WGAN-GP: critic updates per G update", min=1, default=5),
         "lambda_gp": Param(float, "WGAN-GP: gradient penalty weight", min=0, default=10.0),
         "aux_weight": Param(float, "type1_acgan, type1_vanilla_acgan: weight of the auxiliary classifier's loss", min=0, default=50.0),
+        "variant_lr_scale": Param(float, "the variants train at this multiple of their loss's learning rate (lr or "
+                                         "wgan_lr; 1: the report's rates)", min=0, default=4.0),
         "eval_seeds": Param(int, "noise seeds per accuracy (mean and spread)", min=1, max=100, default=5),
         **_run(),
     },

@@ -161,17 +161,22 @@ def test_type2_failing_beside_a_type1_that_learns_reproduces_the_report():
 
 def test_where_the_reports_vanilla_fails_the_losses_are_compared_on_the_auxiliary_classifier_pair():
     metrics = cgan({"type1_vanilla": 0.08, "type1_wgan-gp": 0.20, "type2_vanilla": 0.07,
-                    "type1_vanilla_acgan": 0.33, "type1_acgan": 0.45})
+                    "type1_vanilla_acgan": 0.33, "type1_acgan": 0.60})
     read = {claim.id: finding for claim, finding in findings("cgan", metrics)}
     assert read["vanilla_level"].verdict == "not learnt"                  # the report's own recipe, shown as it is
     assert "(type1_vanilla_acgan) learns: 33.0%" in read["vanilla_level"].reason
-    assert read["wgan_above_vanilla"].verdict == "reproduced"             # 45% vs 33%, same D
+    assert read["wgan_above_vanilla"].verdict == "reproduced"             # 60% vs 33%, same D
     assert "(type1_acgan, 1,128 G updates)" in read["wgan_above_vanilla"].measured
     assert read["type2_fails"].verdict == "reproduced"
     assert "type1_vanilla_acgan" in read["type2_fails"].measured
     # the report's pair is read whenever its vanilla learns
     metrics["configs"]["type1_vanilla"]["accuracy_test"]["mean"] = 0.30
-    assert "(type1_vanilla, 4,512)" in next(f for c, f in findings("cgan", metrics) if c.id == "wgan_above_vanilla").measured
+    assert "(type1_vanilla, 4,512 G updates)" in next(f for c, f in findings("cgan", metrics)
+                                                       if c.id == "wgan_above_vanilla").measured
+    # a run that records each configuration's learning rate says it
+    metrics["configs"]["type1_vanilla"]["lr"] = 0.0002
+    assert "(type1_vanilla, lr 0.0002, 4,512 G updates)" in next(f for c, f in findings("cgan", metrics)
+                                                                  if c.id == "wgan_above_vanilla").measured
 
 
 def test_an_early_collapse_is_read_only_beyond_the_seed_spread():
@@ -323,3 +328,14 @@ def test_a_dataset_name_from_the_user_lands_in_the_reading_as_text_not_html():
     text = readings.reading("dcgan", metrics)
     assert "<img" not in text and "](javascript" not in text
     assert "&lt;img src=x onerror=alert\\(1\\)&gt;" in text
+
+
+def test_the_variants_are_compared_beyond_their_own_wider_seed_spread():
+    # 45% vs 33% is beyond twice the report's configurations' spread, not beyond twice the variants'
+    assert 0.12 > SEED_SPREAD["accuracy"].margin() and 0.12 < SEED_SPREAD["accuracy_variants"].margin()
+    metrics = cgan({"type1_vanilla": 0.08, "type1_wgan-gp": 0.20, "type2_vanilla": 0.07,
+                    "type1_vanilla_acgan": 0.33, "type1_acgan": 0.45})
+    assert verdict_of("cgan", "wgan_above_vanilla", metrics) == "inconclusive"
+    # a variant just over the report's learned bar but under its own is not called learnt
+    thin = cgan({"type1_vanilla": 0.45, "type1_wgan-gp": 0.30, "type2_vanilla": 0.07, "type1_acgan": 0.25})
+    assert verdict_of("cgan", "variants", thin) == "not learnt"

@@ -43,3 +43,18 @@ def test_public_results_are_reference_rows_marked_as_other_peoples():
     rows = published.public_iclevr_rows()
     assert len(rows) == len(published.PUBLIC_ICLEVR_RESULTS) == 4
     assert all(name.startswith("others:") and set(row) == {"published test"} for name, row in rows.items())
+
+
+def test_the_variants_train_at_a_multiple_of_their_losss_rate_and_the_reports_configs_at_its_own():
+    from ganlib.train import TrainOptions
+    options = TrainOptions(lr=2e-4)
+
+    def rates(config):
+        o = conditional.train_options(config, options, 1e-4, (0.5, 0.9), n_critic=5, g_steps=4, variant_lr_scale=4)
+        return o.lr, o.d_steps, o.g_steps
+
+    assert rates("type1_vanilla") == (2e-4, 1, 4)
+    assert rates("type1_wgan-gp") == (1e-4, 5, 1)
+    assert rates("type1_vanilla_acgan") == (8e-4, 1, 4)
+    assert rates("type1_acgan") == (4e-4, 5, 1)
+    assert rates("type1_projection") == (8e-4, 1, 1)
