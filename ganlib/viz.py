@@ -32,8 +32,11 @@ def show_grid(images_uint8: torch.Tensor, title: str = "", nrow: int = 8, ax=Non
 
 
 def grids_side_by_side(named_images: dict, nrow: int = 8, size: float = 3.6):
-    """Several grids in one row, titled by their keys."""
-    fig, axes = plt.subplots(1, len(named_images), figsize=(size * len(named_images), size), squeeze=False)
+    """Several grids in one row, titled by their keys; the figure as tall as the grids' shape asks."""
+    n = len(next(iter(named_images.values())))
+    rows, cols = -(-n // nrow), min(n, nrow)
+    height = size * rows / cols + 0.8   # the grids, and room for a two-line title
+    fig, axes = plt.subplots(1, len(named_images), figsize=(size * len(named_images), height), squeeze=False)
     for ax, (title, images) in zip(axes[0], named_images.items()):
         show_grid(images, title, nrow, ax=ax)
     fig.tight_layout()
@@ -65,16 +68,19 @@ def loss_curves(histories: dict, smooth: int = 1, ax=None):
     """Loss_D and Loss_G over iterations for each named history (the tutorial's figure)."""
     fig = None
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7, 3.5))
+        fig, ax = plt.subplots(figsize=(9, 3.5))
     for name, h in histories.items():
         for key, style in (("Loss_D", "-"), ("Loss_G", "--")):
             ys = _smooth(h[key], smooth)
             ax.plot(h["iter"][len(h[key]) - len(ys):], ys, style, label=f"{name} {key}")
     ax.set_xlabel("iteration")
     ax.set_ylabel("loss")
-    ax.legend(fontsize=8)
     ax.set_title("Generator and discriminator loss during training")
-    return fig or ax.figure
+    if fig is None:   # a panel of someone else's figure: keep the legend inside it
+        ax.legend(fontsize=8)
+        return ax.figure
+    _legend_beside(ax, fontsize=8)
+    return fig
 
 
 def _panels_over_iterations(histories: dict, curves: tuple, line: float, smooth: int, ylabel: str = ""):
@@ -98,17 +104,22 @@ def _panels_over_iterations(histories: dict, curves: tuple, line: float, smooth:
 def accuracy_curves(curves: dict, lines: dict | None = None, xlabel: str = "G steps"):
     """Accuracy over training, one line per named (steps, accuracies) curve; ``lines``: labelled
     horizontal references (the report's numbers, chance)."""
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig, ax = plt.subplots(figsize=(8.5, 3.6))
     for name, (steps, accs) in curves.items():
         ax.plot(steps, accs, marker="o", ms=3, label=name)
     for k, (label, y) in enumerate((lines or {}).items()):
         ax.axhline(y, color="gray", lw=0.8, ls=(":", "--", "-.")[k % 3], label=label)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("accuracy")
-    ax.legend(fontsize=7)
     ax.set_title("Accuracy on test.json during training (fixed noise)")
-    fig.tight_layout()
+    _legend_beside(ax, fontsize=7)
     return fig
+
+
+def _legend_beside(ax, fontsize: int):
+    """The legend right of the axes, where it hides no curve, the figure widened to hold it."""
+    ax.legend(fontsize=fontsize, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.figure.tight_layout()
 
 
 def d_output_curves(histories: dict, smooth: int = 1):
