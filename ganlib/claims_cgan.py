@@ -27,10 +27,12 @@ def g_updates(metrics: dict, config: str) -> int:
 
 
 def trained(metrics: dict, config: str) -> str:
-    """'type1_acgan, lr 0.0004, 1,128 G updates': how a configuration was trained (the rate where
-    metrics.json records it)."""
-    lr = get(metrics, "configs", config).get("lr")
-    return f"{config}{f', lr {lr:g}' if lr is not None else ''}, {g_updates(metrics, config):,} G updates"
+    """'type1_acgan, lr 0.0004, 1,128 G updates, sampled from an average of G (0.99)': how a configuration
+    was trained (the rate and the average's decay where metrics.json records them)."""
+    run = get(metrics, "configs", config)
+    lr, ema = run.get("lr"), run.get("ema")
+    return (f"{config}{f', lr {lr:g}' if lr is not None else ''}, {g_updates(metrics, config):,} G updates"
+            f"{f', sampled from an average of G ({ema:g})' if ema else ''}")
 
 
 def spread_of(*configs: str) -> str:

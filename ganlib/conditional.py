@@ -59,17 +59,19 @@ def define_cgan(config: str, nz: int = 100, ngf: int = 64, ndf: int = 64, image_
 
 
 def train_options(config: str, options, wgan_lr: float, wgan_betas: tuple, n_critic: int, g_steps: int,
-                  variant_lr_scale: float = 1.0):
+                  variant_lr_scale: float = 1.0, variant_ema: float = 0.0):
     """Report 002's optimisation for a configuration: WGAN-GP (``type1_acgan`` too) trains
     ``n_critic`` critic steps per G step with its own Adam settings; vanilla (``type1_vanilla_acgan``
     too) ``g_steps`` G steps per D step with ``options``' own. The projection variant: one D and one G step, Adam
     with beta1 = 0 as spectrally normalised hinge GANs are trained (Miyato & Koyama, 2018).
 
     The variants train at ``variant_lr_scale`` times their loss's learning rate (both losses alike, so
-    the two auxiliary-classifier configurations still differ only in the loss); the report's
-    configurations keep its rates."""
+    the two auxiliary-classifier configurations still differ only in the loss) and are sampled from a
+    moving average of G's weights with decay ``variant_ema`` per iteration (0: the trained G); the
+    report's configurations keep its rates and are sampled from the trained G, as in the report."""
     loss = parse_config(config)[1]
-    scale = variant_lr_scale if config in VARIANTS else 1.0
+    scale, ema = (variant_lr_scale, variant_ema) if config in VARIANTS else (1.0, 0.0)
+    options = options.but(ema=ema)
     if loss == "wgan-gp":
         return options.but(lr=wgan_lr * scale, betas=tuple(wgan_betas), d_steps=n_critic, g_steps=1)
     if loss == "hinge":

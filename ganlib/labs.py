@@ -138,6 +138,9 @@ CGAN = Lab(
         "aux_weight": Param(float, "type1_acgan, type1_vanilla_acgan: weight of the auxiliary classifier's loss", min=0, default=50.0),
         "variant_lr_scale": Param(float, "the variants train at this multiple of their loss's learning rate (lr or "
                                          "wgan_lr; 1: the report's rates)", min=0, default=4.0),
+        "variant_ema": Param(float, "the variants are sampled from a moving average of G's weights with this decay "
+                                    "per iteration (0: from the trained G, as the report's configurations are)",
+                             min=0, max=0.9999, default=0.99),
         "eval_seeds": Param(int, "noise seeds per accuracy (mean and spread)", min=1, max=100, default=5),
         **_run(),
     },

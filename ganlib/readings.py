@@ -64,7 +64,8 @@ def _cgan(metrics: dict, part: str | None) -> list[str]:
     for config, c in metrics["configs"].items():
         steps, accs = c["accuracy_curve"]["g_steps"], c["accuracy_curve"]["test"]
         top = max(range(len(accs)), key=accs.__getitem__) if accs else None
-        lines.append(f"- **{config}**: test.json {c['accuracy_test']['mean']:.1%}, new_test.json "
+        drawn = f" (drawn from an average of G, decay {c['ema']:g})" if c.get("ema") else ""
+        lines.append(f"- **{config}**{drawn}: test.json {c['accuracy_test']['mean']:.1%}, new_test.json "
                      f"{c['accuracy_new_test']['mean']:.1%} (spread over the noise seeds {c['accuracy_test']['std']:.1%}); "
                      f"pixel diversity {c['early_diversity']:.3f} early, {c['final_diversity']:.3f} at the end"
                      + (f"; its snapshots peak at {accs[top]:.1%} after {steps[top]} G updates" if top is not None else ""))

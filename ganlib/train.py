@@ -22,6 +22,7 @@ from typing import Callable, ClassVar
 
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from .checkpoint import Checkpoint, CheckpointMismatch, RandomState, TrainingDiverged, architecture_hash
 from .data import ImageData, to_float, to_uint8
@@ -48,6 +49,11 @@ class TrainOptions(RunOptions):
     (report 002's code, which draws it for each of its 4 G steps). ``lr_step``/``lr_gamma``:
     both learning rates are multiplied by ``lr_gamma`` every ``lr_step`` iterations (StepLR, as
     report 000 used it). A conditional G draws its snapshots for ``fixed_condition`` (one row per image).
+
+    ``ema``: with a decay in (0, 1), G's weights are also averaged after every iteration
+    (an exponential moving average, Yazici et al., 2019) and the snapshots and ``result.sampler``
+    draw from that average: it smooths out the trained G's swings from one iteration to the next.
+    0: no average; the snapshots and ``result.sampler`` are the trained G.
 
     ``channels_last``: convolutional nets and image batches are laid out NHWC, which oneDNN
     (CPU) and cuDNN (GPU) convolve faster than NCHW; the same arithmetic, about 10% more img/s on
@@ -79,6 +85,7 @@ class TrainOptions(RunOptions):
     channels_last: bool = True
     compile: bool = False
     bf16: bool | str = False
+    ema: float = 0.0
 
     LAB_PARAMS: ClassVar[tuple] = (*RunOptions.LAB_PARAMS, "nz", "lr", "lr_g", "lr_d", "lr_step", "lr_gamma",
                                    "snapshot_every", "bf16", "fresh_noise")
@@ -90,18 +97,25 @@ class TrainOptions(RunOptions):
                "seed": self.seed, "d_steps": self.d_steps, "g_steps": self.g_steps, "lr_step": self.lr_step,
                "lr_gamma": self.lr_gamma}
         # options added later enter only when on, so earlier checkpoints keep their fingerprint
-        return {**cfg, **{k: True for k in ("bf16", "fresh_noise") if getattr(self, k)}}
+        return {**cfg, **{k: True for k in ("bf16", "fresh_noise") if getattr(self, k)},
+                **({"ema": self.ema} if self.ema else {})}
 
 
 @dataclass(kw_only=True)
 class TrainResult(RunResult):
     netG: nn.Module
     netD: nn.Module
+    netG_average: nn.Module | None = None           # the moving average of G's weights (``ema``), if any
     snapshots: dict = field(default_factory=dict)   # iteration -> uint8 (n, C, H, W) from fixed noise
 
     COLUMNS: ClassVar[tuple] = ("iter", "epoch", "i")
     STATS: ClassVar[tuple] = STATS
     SAVED: ClassVar[tuple] = (*RunResult.SAVED, "snapshots")
+
+    @property
+    def sampler(self) -> nn.Module:
+        """The generator to draw samples from: the average of G's weights if training kept one."""
+        return self.netG if self.netG_average is None else self.netG_average
 
     def final(self, key: str, last: int = 1) -> float:
         """Mean of the last ``last`` values of a history column."""
@@ -146,14 +160,24 @@ class GANSteps:
         self.schedulers = ([torch.optim.lr_scheduler.StepLR(opt, opts.lr_step, opts.lr_gamma)
                             for opt in (self.optG, self.optD)] if opts.lr_step else [])
         self.noise_gen = torch.Generator().manual_seed(opts.seed + 1)
+        if not 0 <= opts.ema < 1:
+            raise ValueError(f"ema must be in [0, 1), got {opts.ema}")
+        # a copy of G (its .module) whose weights follow G's, and the count of updates it has seen
+        self.average = AveragedModel(netG, multi_avg_fn=get_ema_multi_avg_fn(opts.ema)) if opts.ema else None
 
     def parts(self) -> dict:
         """What a checkpoint keeps of the steps."""
-        return {"netG": self.netG, "netD": self.netD, "optG": self.optG, "optD": self.optD,
-                "schedulers": self.schedulers, "noise_rng": RandomState(self.noise_gen)}
+        parts = {"netG": self.netG, "netD": self.netD, "optG": self.optG, "optD": self.optD,
+                 "schedulers": self.schedulers, "noise_rng": RandomState(self.noise_gen)}
+        return {**parts, "netG_average": self.average} if self.average is not None else parts
 
     def G(self, z, c=None):
         return self.fwdG(z, c) if self.g_cond else self.fwdG(z)
+
+    def G_sampled(self, z, c=None):
+        """What the snapshots draw: the average of G's weights if there is one, else G."""
+        net = self.average.module if self.average is not None else self.fwdG
+        return net(z, c) if self.g_cond else net(z)
 
     def D(self, x, c=None):
         return self.fwdD(x, c) if self.d_cond else self.fwdD(x)
@@ -203,6 +227,8 @@ class GANSteps:
         errG, out_fake2 = self.update_G(fake, c)
         for sched in self.schedulers:
             sched.step()
+        if self.average is not None:
+            self.average.update_parameters(self.netG)
         with torch.no_grad():
             s_real, s_fake = self.loss.score(out_real), self.loss.score(out_fake)
             return torch.stack([errD, errG, s_real.mean(), s_fake.mean(), self.loss.score(out_fake2).mean(),
@@ -246,6 +272,7 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, options: 
     _check_data(steps, data, opts)
     n, batch_size = len(data), min(opts.batch_size, len(data))
     result = TrainResult(name=opts.name, netG=netG, netD=netD, num_epochs=opts.num_epochs,
+                         netG_average=steps.average.module if steps.average is not None else None,
                          iters_per_epoch=iterations_per_epoch(n, batch_size))
     fingerprint = {"architecture": architecture_hash(netG, netD), "loss": type(loss).__name__, "dataset": data.name,
                    "num_images": n, "image_shape": list(data.image_shape),
@@ -258,7 +285,7 @@ def train_gan(netG: nn.Module, netD: nn.Module, data: ImageData, loss, options: 
 
     def take_snapshot(iteration: int) -> None:
         with torch.no_grad():   # train-mode BatchNorm, as the tutorial samples
-            result.snapshots[iteration] = to_uint8(steps.G(fixed_noise, fixed_condition)).cpu()
+            result.snapshots[iteration] = to_uint8(steps.G_sampled(fixed_noise, fixed_condition)).cpu()
         if opts.on_snapshot is not None:
             loop.flush()
             opts.on_snapshot(result)

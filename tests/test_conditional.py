@@ -58,3 +58,14 @@ def test_the_variants_train_at_a_multiple_of_their_losss_rate_and_the_reports_co
     assert rates("type1_vanilla_acgan") == (8e-4, 1, 4)
     assert rates("type1_acgan") == (4e-4, 5, 1)
     assert rates("type1_projection") == (8e-4, 1, 1)
+
+
+def test_only_the_variants_are_sampled_from_an_average_of_g():
+    from ganlib.train import TrainOptions
+
+    def ema(config):
+        return conditional.train_options(config, TrainOptions(), 1e-4, (0.5, 0.9), n_critic=5, g_steps=4,
+                                         variant_ema=0.99).ema
+
+    assert [ema(c) for c in ("type1_vanilla", "type1_wgan-gp", "type2_vanilla")] == [0, 0, 0]
+    assert [ema(c) for c in ("type1_acgan", "type1_vanilla_acgan", "type1_projection")] == [0.99] * 3

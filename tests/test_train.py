@@ -181,3 +181,30 @@ def test_fresh_noise_gives_g_its_own_fakes_and_leaves_the_default_as_it_was():
 
     assert torch.equal(weights(), weights(fresh_noise=False))
     assert not torch.equal(weights(), weights(fresh_noise=True))
+
+
+def test_an_average_of_g_is_what_the_snapshots_draw_and_resumes_bitwise(tmp_path):
+    plain = train_gan(*tiny_gan(), DIGITS, VanillaLoss(), **ARGS)
+    averaged = train_gan(*tiny_gan(), DIGITS, VanillaLoss(), ema=0.9, **ARGS)
+    assert plain.sampler is plain.netG and averaged.sampler is averaged.netG_average
+    assert averaged.history == plain.history                     # the average does not change training ...
+    assert all(torch.equal(a, b) for a, b in zip(averaged.netG.parameters(), plain.netG.parameters()))
+    assert torch.equal(averaged.snapshots[0], plain.snapshots[0])
+    last = max(plain.snapshots)
+    assert not torch.equal(averaged.snapshots[last], plain.snapshots[last])   # ... only what is drawn
+    # the average lies between G's weights along the way: after the last step it is not G itself,
+    # and it is closer to the final G than the initial G was
+    start = torch.cat([p.flatten() for p in tiny_gan()[0].parameters()])
+    final = torch.cat([p.flatten() for p in averaged.netG.parameters()])
+    mean = torch.cat([p.flatten() for p in averaged.netG_average.parameters()])
+    assert 0 < (mean - final).norm() < (start - final).norm()
+
+    ckpt = tmp_path / "run.pt"
+    train_gan(*tiny_gan(), DIGITS, VanillaLoss(), ema=0.9, checkpoint=ckpt, checkpoint_every=5, stop_after=9, **ARGS)
+    resumed = train_gan(*tiny_gan(), DIGITS, VanillaLoss(), ema=0.9, checkpoint=ckpt, resume=True, **ARGS)
+    assert_same_state(resumed.netG_average, averaged.netG_average)
+    assert all(torch.equal(resumed.snapshots[k], averaged.snapshots[k]) for k in averaged.snapshots)
+    with pytest.raises(CheckpointMismatch, match="ema"):
+        train_gan(*tiny_gan(), DIGITS, VanillaLoss(), checkpoint=ckpt, resume=True, **ARGS)
+    with pytest.raises(ValueError, match="ema must be in"):
+        train_gan(*tiny_gan(), DIGITS, VanillaLoss(), ema=1.0, **ARGS)
