@@ -117,7 +117,7 @@ def accuracy_curves(curves: dict, lines: dict | None = None, xlabel: str = "G st
 
 
 def _legend_beside(ax, fontsize: int):
-    """The legend right of the axes, where it hides no curve, the figure widened to hold it."""
+    """The legend right of the axes, where it hides no curve; tight_layout narrows the axes to make room."""
     ax.legend(fontsize=fontsize, loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.figure.tight_layout()
 
