@@ -2,11 +2,12 @@
 over the real-vs-real floor (the learned-check's measure), sample diversity and D's accuracy,
 every ``--every`` iterations of one training run.
 
-    python benchmarks/dcgan_steps.py --scene-zoom 2.5 --lr-step 1500 --num-epochs 96 --every 1500
+    python benchmarks/dcgan_steps.py --scene-zoom 2.5 --batch-size 32 --lr-step 3000 --num-epochs 80 --every 1500
 
 The dcgan cpu profile's object size, learning-rate schedule and length were chosen by these curves
 (docs/experiments.md, "dcgan: what keeps the scenes from being learnt"); the seed sweep of the
-profile then measured the spread.
+profile then measured the spread. ``--batch-size`` and ``--max-images`` (training scenes) trade steps
+against images per step and scenes seen.
 
 Three options try to keep D from overpowering G: ``--lr-d`` sets D's learning rate apart from G's,
 ``--real-label 0.9`` smooths D's target for real images, ``--instance-noise 0.2`` blurs D's inputs
@@ -40,6 +41,8 @@ def main() -> None:
     p.add_argument("--lr-step", type=int, default=500)
     p.add_argument("--lr-gamma", type=float, default=0.6)
     p.add_argument("--num-epochs", type=int, default=15)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--max-images", type=int, default=6000, help="training scenes (the lab's max_images)")
     p.add_argument("--every", type=int, default=500, help="measure every N iterations")
     p.add_argument("--seed", type=int, default=999)
     p.add_argument("--num-threads", type=int, default=1)
@@ -50,7 +53,7 @@ def main() -> None:
     a = p.parse_args()
 
     seed_everything(a.seed, a.num_threads)
-    data = registry.load_images(a.dataset, None, a.image_size, 6000, seed=a.seed, scene_zoom=a.scene_zoom)
+    data = registry.load_images(a.dataset, None, a.image_size, a.max_images, seed=a.seed, scene_zoom=a.scene_zoom)
     heldout = registry.load_images(a.dataset, None, a.image_size, 1000, seed=a.seed + 1, scene_zoom=a.scene_zoom).images
     judge = judges.load_iclevr_evaluator().net
     floor = metrics.frechet_distance(judge, heldout, data.images[:1000])
@@ -87,11 +90,11 @@ def main() -> None:
     netG = nets.define_G("dcgan", nz=100, ngf=32, nc=3, image_size=a.image_size)
     netD = nets.define_D("dcgan", ndf=32, nc=3, image_size=a.image_size)
     if a.instance_noise:
-        iterations = a.num_epochs * train.iterations_per_epoch(len(data), 64)
+        iterations = a.num_epochs * train.iterations_per_epoch(len(data), a.batch_size)
         netD = InstanceNoise(netD, a.instance_noise, calls=3 * iterations)   # D runs 3 times an iteration
     options = train.TrainOptions(nz=100, lr=a.lr, lr_d=a.lr_d, lr_step=a.lr_step, lr_gamma=a.lr_gamma,
                                  num_epochs=a.num_epochs,
-                                 batch_size=64, seed=a.seed, device="cpu", snapshot_every=10 if a.ema else a.every,
+                                 batch_size=a.batch_size, seed=a.seed, device="cpu", snapshot_every=10 if a.ema else a.every,
                                  on_snapshot=measure, log_every=10 ** 6, verbose=False)
     train.train_gan(netG, netD, data, SmoothedLoss(a.real_label), options)
 

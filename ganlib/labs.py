@@ -172,9 +172,9 @@ DCGAN = Lab(
         "scene_zoom": Param(float, "size of the objects in the rendered scene sets (1: the i-CLEVR camera, a cube "
                                    "about 3 px wide at 32 px; the report's cars fill the frame)", min=1, max=7,
                             default=2.5),
-        **_training(num_epochs=80, batch_size=64, lr=0.001),
+        **_training(num_epochs=64, batch_size=32, lr=0.001),
         "lr_step": Param(int, "StepLR: decay both learning rates every N iterations (500 in the report, whose "
-                              "epochs were 64 iterations long)", min=1, default=1500),
+                              "epochs were 64 iterations long)", min=1, default=3000),
         "lr_gamma": Param(float, "StepLR factor (0.6 in the report)", min=0, max=1, default=0.6),
         **_nets(100, 32, 32, " ({} in the report)"),
         "n_eval": Param(int, "generated and held-out scenes for the FD", min=100, max=10000, default=1000),
