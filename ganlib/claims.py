@@ -141,8 +141,10 @@ def _d_overpowers(metrics: dict) -> Finding:
                                                f"not learn ({'; '.join(checks[n].numbers for n in broken)}); "
                                                f"{', '.join(learnt)} learnt")
     if any(dom[n]["from"] is not None for n in learnt):
-        return Finding(measured, "partly", "D passed 99% and G's loss rose, but G still learned the data "
-                                           "(or came to the edge of the learned bar): training did not break")
+        edge = [name for name, _, l in sets if l.edge and not l.ok]
+        still = f"G still learned {' and '.join(n for n in learnt if n not in edge)}" + (
+            f" and ended at the edge of the learned bar on {', '.join(edge)}" if edge else "")
+        return Finding(measured, "partly", f"D passed 99% and G's loss rose, but {still}: training did not break")
     return Finding(measured, "not reproduced", "D never held above 99%")
 
 

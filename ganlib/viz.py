@@ -101,8 +101,8 @@ def _panels_over_iterations(histories: dict, curves: tuple, line: float, smooth:
     return fig
 
 
-def accuracy_curves(curves: dict, lines: dict | None = None, xlabel: str = "G steps"):
-    """Accuracy over training, one line per named (steps, accuracies) curve; ``lines``: labelled
+def accuracy_curves(curves: dict, lines: dict | None = None, xlabel: str = "epoch"):
+    """Accuracy over training, one line per named (epochs, accuracies) curve; ``lines``: labelled
     horizontal references (the report's numbers, chance)."""
     fig, ax = plt.subplots(figsize=(8.5, 3.6))
     for name, (steps, accs) in curves.items():

@@ -98,6 +98,8 @@ def test_a_generator_just_past_the_bar_shows_how_far_and_that_it_is_at_the_edge(
     # a set at the edge while D dominates is no broken training: the other set learnt, D passed 99%
     edge = dcgan(scene_set(5.04, d_above=(2.9, 5.5)), scene_set(2.6, d_above=(2.9, 4.9)))
     assert verdict_of("dcgan", "d_overpowers", edge) == "partly"
+    reason = next(f for c, f in findings("dcgan", edge) if c.id == "d_overpowers").reason
+    assert "G still learned scenes_many and ended at the edge of the learned bar on scenes_one" in reason
     clearly = dcgan(scene_set(9.0, d_above=(2.9, 5.5)), scene_set(2.6, d_above=(2.9, 4.9)))
     assert verdict_of("dcgan", "d_overpowers", clearly) == "reproduced"
 
@@ -120,6 +122,8 @@ def test_d_overpowering_g_needs_g_to_stall_while_d_holds_above_99_percent():
     assert verdict_of("dcgan", "d_overpowers", stalled) == "reproduced"
     learns_anyway = dcgan(scene_set(2.0, d_above=(6.0, 3.0)), scene_set(9.0))
     assert verdict_of("dcgan", "d_overpowers", learns_anyway) == "partly"
+    reason = next(f for c, f in findings("dcgan", learns_anyway) if c.id == "d_overpowers").reason
+    assert "G still learned scenes_one: training did not break" in reason
 
 
 # ---- cgan ----
@@ -143,9 +147,9 @@ def test_a_comparison_with_a_model_at_chance_is_not_learnt():
 def test_a_model_just_over_the_learned_bar_says_the_margin_is_thin():
     bar = 0.104 + SEED_SPREAD["accuracy"].margin()
     thin = next(f for c, f in findings("cgan", cgan({"type1_wgan-gp": bar + 0.01})) if c.id == "wgan_level")
-    assert thin.verdict == "partly" and "by only 1.0%" in thin.reason
+    assert thin.verdict == "partly" and "only 1.0% above the learned bar" in thin.reason
     clear = next(f for c, f in findings("cgan", cgan({"type1_wgan-gp": 0.35})) if c.id == "wgan_level")
-    assert "by only" not in clear.reason
+    assert "above chance by more than two seed spreads" in clear.reason and "only" not in clear.reason
 
 
 def test_a_difference_inside_the_seed_spread_is_inconclusive():
@@ -198,6 +202,10 @@ def test_a_conditional_generator_whose_samples_collapsed_is_not_learnt():
 
 # ---- cyclegan ----
 
+# a share judged in the target domain within the seed spread of another (of the untranslated inputs' 0)
+AS_RARELY = SEED_SPREAD["domain_rate"].margin() / 2
+
+
 def translation(domain_rate: float, ssim: float, diversity: float = 0.2, change: float = 0.1, dark: float = 0.0,
                 fd: float = 100.0, recall: float = 0.9, replicate: float | None = 24.0) -> dict:
     return {"domain_rate": domain_rate, "ssim": ssim, "psnr": 20.0, "diversity": diversity, "change": change,
@@ -208,7 +216,7 @@ def cyclegan(resnet: dict, unet: dict | None = None, aug: dict | None = None, pa
     identity = translation(0.0, 0.81, diversity=0.2, change=0.0, fd=400.0, recall=1.0, replicate=None)
     config = lambda s: {"A2B": s, "B2A": s}
     return {"paired": paired, "identity_baseline": {"A2B": identity, "B2A": identity},
-            "configs": {"resnet": config(resnet), "unet": config(unet or translation(0.05, 0.8, change=0.02)),
+            "configs": {"resnet": config(resnet), "unet": config(unet or translation(AS_RARELY, 0.8, change=0.02)),
                         "resnet_aug": config(aug or translation(0.95, 0.7))}}
 
 
@@ -248,25 +256,25 @@ def test_dark_holes_make_augmentation_not_learnt():
     assert verdict_of("cyclegan", "augmentation", cyclegan(translation(0.35, 0.8), aug=translation(0.95, 0.6))) \
         == "reproduced"
     # a few more striped and a little less faithful, both within twice the seed spread: no reading either way
-    assert verdict_of("cyclegan", "augmentation", cyclegan(translation(0.9, 0.8), aug=translation(0.95, 0.78))) \
+    assert verdict_of("cyclegan", "augmentation", cyclegan(translation(0.9, 0.8), aug=translation(0.9 + AS_RARELY, 0.78))) \
         == "inconclusive"
 
 
 def test_the_unet_barely_changing_its_input_is_read_by_whether_its_outputs_leave_the_inputs_domain():
     resnet = translation(0.9, 0.8)
-    assert verdict_of("cyclegan", "unet_keeps", cyclegan(resnet, unet=translation(0.05, 0.8, change=0.09))) \
+    assert verdict_of("cyclegan", "unet_keeps", cyclegan(resnet, unet=translation(AS_RARELY, 0.8, change=0.09))) \
         == "reproduced"                                  # a blurred near-copy: changed pixels, same domain
     assert verdict_of("cyclegan", "unet_keeps", cyclegan(resnet, unet=translation(0.8, 0.8, change=0.02))) \
         == "not reproduced"                              # it translates
     collapsed = translation(0.9, 0.8, diversity=0.02)
-    assert verdict_of("cyclegan", "unet_keeps", cyclegan(collapsed, unet=translation(0.05, 0.8))) == "partly"
+    assert verdict_of("cyclegan", "unet_keeps", cyclegan(collapsed, unet=translation(AS_RARELY, 0.8))) == "partly"
     assert verdict_of("cyclegan", "unet_keeps", cyclegan(resnet, unet=collapsed)) == "not learnt"
     # a U-Net that translates contradicts the report, whatever the ResNet did
     assert verdict_of("cyclegan", "unet_keeps", cyclegan(collapsed, unet=translation(0.8, 0.8))) == "not reproduced"
 
 
 def test_the_unet_is_read_in_both_directions():
-    resnet, stays, moves = translation(0.9, 0.8), translation(0.05, 0.8, change=0.02), translation(0.9, 0.8)
+    resnet, stays, moves = translation(0.9, 0.8), translation(AS_RARELY, 0.8, change=0.02), translation(0.9, 0.8)
     metrics = cyclegan(resnet, unet=stays)
     metrics["configs"]["unet"]["B2A"] = moves                         # striped -> plain translated, the other way not
     finding = next(f for c, f in findings("cyclegan", metrics) if c.id == "unet_keeps")
