@@ -105,8 +105,8 @@ def accuracy_curves(curves: dict, lines: dict | None = None, xlabel: str = "epoc
     """Accuracy over training, one line per named (epochs, accuracies) curve; ``lines``: labelled
     horizontal references (the report's numbers, chance)."""
     fig, ax = plt.subplots(figsize=(8.5, 3.6))
-    for name, (steps, accs) in curves.items():
-        ax.plot(steps, accs, marker="o", ms=3, label=name)
+    for name, (epochs, accs) in curves.items():
+        ax.plot(epochs, accs, marker="o", ms=3, label=name)
     for k, (label, y) in enumerate((lines or {}).items()):
         ax.axhline(y, color="gray", lw=0.8, ls=(":", "--", "-.")[k % 3], label=label)
     ax.set_xlabel(xlabel)
