@@ -87,12 +87,24 @@ def _table2(config: str):
             return outcome
         if mean >= theirs - SEED_SPREAD["accuracy"].margin():
             return Finding(measured, "reproduced", "as high as the report's, within two seed spreads")
-        above = mean - condition_bar(get(metrics, "chance_accuracy_test"))
-        clears = (f"only {above:.1%} above the learned bar of chance plus two seed spreads"
-                  if above < SEED_SPREAD["accuracy"].value else "above chance by more than two seed spreads")
+        bar = condition_bar(get(metrics, "chance_accuracy_test"))
+        per_seed = get(metrics, "configs", config, "accuracy_test").get("per_seed", [])
+        below = sum(a <= bar for a in per_seed)
+        clears = (f"only {100 * (mean - bar):.1f} percentage points above the learned bar of chance plus two "
+                  f"seed spreads" if mean - bar < SEED_SPREAD["accuracy"].value
+                  else "above chance by more than two seed spreads")
+        if below:
+            clears += f"; {below} of its {len(per_seed)} noise seeds score below the bar"
         return Finding(measured, "partly", f"learns part of the condition ({clears}); below the report's "
-                                           f"{theirs:.1%}: the report trained far longer")
+                                           f"{theirs:.1%}, {_REPORT_SETTING}, against this run's "
+                                           f"{get(metrics, 'image_size')} px {get(metrics, 'dataset')} scored by the "
+                                           f"{metrics['evaluator']}")
     return check
+
+
+# what differs between the report's Table 2 and a run of this lab, besides the number of updates
+_REPORT_SETTING = ("which trained wider networks (64 feature maps) at 64 px on the real i-CLEVR images and was "
+                   "scored by the course's ResNet18 evaluator")
 
 
 def _type2_fails(metrics: dict) -> Finding:

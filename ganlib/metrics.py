@@ -128,7 +128,7 @@ def d_dominance(history: dict, iters_per_epoch: int, threshold: float = 0.99, wi
     """How far D overpowered G (report 000's failure). D's accuracy at an iteration is the mean of its
     accuracy on the real and on the fake batch. Returns the share of the last epoch's iterations
     above ``threshold``; ``from``, the iteration from which D's accuracy averaged over ``window``
-    iterations first held above it (None: never); and G's mean loss over the epoch from there
+    iterations first rose above it (None: never); and G's mean loss over the epoch from there
     (``g_loss_then``) and over the last epoch (``g_loss_last``): a G still improving brings its loss down."""
     acc = [(a + b) / 2 for a, b in zip(history["acc_real"], history["acc_fake"])]
     loss_g, last = history["Loss_G"], acc[-iters_per_epoch:]

@@ -64,16 +64,27 @@ def _smooth(values, window: int):
     return torch.nn.functional.conv1d(t.view(1, 1, -1), kernel.view(1, 1, -1)).view(-1).tolist()
 
 
+def _window(histories: dict, key: str, smooth: int) -> int:
+    """The running mean's width: ``smooth``, or 1 (none) where a history is shorter than that."""
+    return smooth if all(len(h[key]) >= smooth for h in histories.values()) else 1
+
+
+def _iterations_label(smooth: int) -> str:
+    """The x label of curves over iterations, saying when each point is a running mean."""
+    return f"iteration (each point the mean of {smooth} iterations)" if smooth > 1 else "iteration"
+
+
 def loss_curves(histories: dict, smooth: int = 1, ax=None):
     """Loss_D and Loss_G over iterations for each named history (the tutorial's figure)."""
     fig = None
     if ax is None:
         fig, ax = plt.subplots(figsize=(9, 3.5))
+    smooth = _window(histories, "Loss_D", smooth)
     for name, h in histories.items():
         for key, style in (("Loss_D", "-"), ("Loss_G", "--")):
             ys = _smooth(h[key], smooth)
             ax.plot(h["iter"][len(h[key]) - len(ys):], ys, style, label=f"{name} {key}")
-    ax.set_xlabel("iteration")
+    ax.set_xlabel(_iterations_label(smooth))
     ax.set_ylabel("loss")
     ax.set_title("Generator and discriminator loss during training")
     if fig is None:   # a panel of someone else's figure: keep the legend inside it
@@ -87,6 +98,7 @@ def _panels_over_iterations(histories: dict, curves: tuple, line: float, smooth:
     """One panel per history with the named columns over iterations and a reference line."""
     fig, axes = plt.subplots(1, len(histories), figsize=(4.5 * len(histories), 3.2), squeeze=False,
                              sharey=True)
+    smooth = _window(histories, curves[0][0], smooth)
     for ax, (name, h) in zip(axes[0], histories.items()):
         # the second curve drawn thin over the first, so that where they differ both show
         for (key, label), style in zip(curves, ({"lw": 1.6, "alpha": 0.6}, {"lw": 0.7})):
@@ -94,7 +106,7 @@ def _panels_over_iterations(histories: dict, curves: tuple, line: float, smooth:
             ax.plot(h["iter"][len(h[key]) - len(ys):], ys, label=label, **style)
         ax.axhline(line, color="gray", lw=0.8, ls=":")
         ax.set_title(name)
-        ax.set_xlabel("iteration")
+        ax.set_xlabel(_iterations_label(smooth))
         ax.set_ylabel(ylabel)
         ax.legend(fontsize=8)
     fig.tight_layout()
