@@ -91,7 +91,7 @@ def _table2(config: str):
         per_seed = get(metrics, "configs", config, "accuracy_test").get("per_seed", [])
         below = sum(a <= bar for a in per_seed)
         clears = (f"only {100 * (mean - bar):.1f} percentage points above the learned bar of chance plus two "
-                  f"seed spreads" if mean - bar < SEED_SPREAD["accuracy"].value
+                  f"training-seed spreads" if mean - bar < SEED_SPREAD["accuracy"].value
                   else "above chance by more than two seed spreads")
         if below:
             clears += f"; {below} of its {len(per_seed)} noise seeds score below the bar"
@@ -115,7 +115,9 @@ def _type2_fails(metrics: dict) -> Finding:
     if outcome:
         return outcome
     if not learnt(metrics, "type2_vanilla").ok or (t2 < 0.2 and differ(t1, t2, spread_of(type1, "type2_vanilla")) > 0):
-        return Finding(measured, "reproduced", "without the condition in D, G does not learn it; with it, G does")
+        how = type1 if type1 == "type1_vanilla" else f"{type1}; the report's own Type 1 vanilla did not learn"
+        return Finding(measured, "reproduced", f"without the condition in D, G does not learn it; with it ({how}), "
+                                               f"G does")
     return Finding(measured, "not reproduced", "Type 2 learns the condition about as well as Type 1")
 
 
@@ -126,11 +128,14 @@ def _wgan_above_vanilla(metrics: dict) -> Finding:
     outcome = not_learnt(measured, learnt(metrics, wgan), learnt(metrics, vanilla))
     if outcome:
         return outcome
-    order = differ(w, v, spread_of(wgan, vanilla))
+    spread = spread_of(wgan, vanilla)
+    order = differ(w, v, spread)
     if order > 0:
         return Finding(measured, "reproduced", "WGAN-GP is above vanilla by more than twice the seed spread")
     if order == 0:
-        return Finding(measured, "inconclusive", "the difference is within twice the seed spread")
+        return Finding(measured, "inconclusive", f"the {abs(w - v) * 100:.1f} percentage points between them are "
+                                                 f"within twice the spread across training seeds "
+                                                 f"({SEED_SPREAD[spread].margin() * 100:.1f} points)")
     ratio = g_updates(metrics, vanilla) / max(1, g_updates(metrics, wgan))
     more = f", having made {ratio:.0f}x WGAN-GP's G updates in the same epochs" if ratio >= 2 else ""
     return Finding(measured, "not reproduced", f"vanilla is above WGAN-GP beyond the seed spread{more}")
@@ -152,7 +157,9 @@ def _vanilla_collapses_early(metrics: dict) -> Finding:
         return Finding(measured, "reproduced", "vanilla's early samples are less diverse than WGAN-GP's, and it "
                                                "recovers to learn the condition")
     if order == 0:
-        return Finding(measured, "inconclusive", "the two early diversities lie within twice the seed spread")
+        return Finding(measured, "inconclusive", f"the two early diversities lie within "
+                                                 f"{SEED_SPREAD['diversity'].bound()} of each other, twice the spread "
+                                                 f"across training seeds")
     return Finding(measured, "not reproduced", "vanilla's early samples are more diverse than WGAN-GP's")
 
 
@@ -172,7 +179,9 @@ def _variants_close_the_gap(metrics: dict) -> Finding:
         return Finding(measured, "reproduced", f"{best} learns the condition better on the same budget, beyond "
                                                "the seed spread")
     if gain == 0:
-        return Finding(measured, "inconclusive", "the two lie within twice the seed spread")
+        return Finding(measured, "inconclusive", f"the two lie within twice the spread across training seeds "
+                                                 f"({SEED_SPREAD[spread_of(best, 'type1_wgan-gp')].margin() * 100:.1f} "
+                                                 f"percentage points)")
     return Finding(measured, "not reproduced", f"{best} does worse than the report's design")
 
 

@@ -19,7 +19,7 @@ from ganlib.labs import get_lab, parse_overrides
 from ganlib.params import ParameterError, validate
 from ganlib.losses import VanillaLoss
 from ganlib.nets import define_D, define_G
-from ganlib.lab_output import LabOutput
+from ganlib.lab_output import LabOutput, as_saved
 from ganlib.settings import seed_everything
 from ganlib.train import train_gan
 
@@ -52,6 +52,12 @@ def test_the_notebook_reads_the_numbers_its_metrics_json_holds(tmp_path):
     assert saved == {"rate": 0.025, "scores": {"fd": None}}
     assert f"{report.metrics['rate']:.0%}" == f"{saved['rate']:.0%}" == "2%"   # not 3% beside the index's 2%
     assert math.isnan(report.metrics["scores"]["fd"])
+
+
+def test_a_reading_made_before_metrics_json_is_written_reads_its_numbers():
+    overlap = float(torch.tensor(0.745).item())                   # 0.7450000047..., a float32 statistic
+    assert f"{overlap:.2f}" == "0.75"
+    assert f"{as_saved({'overlap': overlap})['overlap']:.2f}" == f"{json.loads(json.dumps(0.745)):.2f}" == "0.74"
 
 
 def test_relative_paths_are_read_from_the_current_folder(tmp_path, monkeypatch):
