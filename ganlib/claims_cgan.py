@@ -174,14 +174,14 @@ def _variants_close_the_gap(metrics: dict) -> Finding:
     outcome = not_learnt(measured, learnt(metrics, best))
     if outcome:
         return outcome
-    gain = differ(ours, design, spread_of(best, "type1_wgan-gp"))
+    spread = spread_of(best, "type1_wgan-gp")
+    gain = differ(ours, design, spread)
     if gain > 0:
         return Finding(measured, "reproduced", f"{best} learns the condition better on the same budget, beyond "
                                                "the seed spread")
     if gain == 0:
         return Finding(measured, "inconclusive", f"the two lie within twice the spread across training seeds "
-                                                 f"({SEED_SPREAD[spread_of(best, 'type1_wgan-gp')].margin() * 100:.1f} "
-                                                 f"percentage points)")
+                                                 f"({SEED_SPREAD[spread].margin() * 100:.1f} percentage points)")
     return Finding(measured, "not reproduced", f"{best} does worse than the report's design")
 
 
