@@ -90,8 +90,8 @@ def _inversion(metrics: dict, part: str | None) -> list[str]:
                      f"{g['frechet_distance'] / g['frechet_floor']:.1f}x the real-vs-real floor of {g['frechet_floor']:.1f}.")
     lines.append("PSNR counts every pixel, so a large flat background fitted well lifts it; SSIM (1: the same structure, "
                  "0: none in common) follows edges and texture; the error inside the object is the mean squared error "
-                 "over the object's pixels alone, in [-1, 1] units (0.01 is a close fit, 0.1 a visible difference, "
-                 "0.5 and more another image).")
+                 "over the object's pixels alone, in [-1, 1] units (0.01, about 5% of the range per pixel, still shows "
+                 "as blur; 0.1 is a plain difference, 0.5 and more another image).")
     return lines + finding_lines("inversion", metrics)
 
 
