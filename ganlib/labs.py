@@ -82,6 +82,8 @@ MNIST = Lab(
                               optional=True, default=[100, 200]),
         "mlp_hidden": Param(int, "width of the MLP generator's 4 hidden layers (4096 in report 004)", min=1,
                             default=512),
+        "mlp_lr": Param(float, "the MLP GAN's Adam learning rate (report 004 gives none; lr is the DCGANs' "
+                               "rate, at which the MLP GAN collapses)", min=0, default=0.0005),
         "mlp_dropout": Param(float, "dropout before each LeakyReLU of the MLP discriminator (report 004 does not give "
                                     "its rate; 0.3 is the TensorFlow DCGAN tutorial's)", min=0, max=0.9, default=0.3),
         "models": Param(list, "study-2 models", item=Param(str, choices=tuple(MNIST_MODELS)),

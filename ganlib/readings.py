@@ -28,8 +28,8 @@ def _mnist(metrics: dict, part: str | None) -> list[str]:
             f"Over the last epoch, nz = 100 gives D(x) = {a['D_x']:.2f} and D(G(z)) = {a['D_G_z']:.2f}; nz = 200 gives "
             f"D(x) = {b['D_x']:.2f} and D(G(z)) = {b['D_G_z']:.2f}. The report drew its conclusion from one run and "
             "the last 19 log lines, where single iterations swing widely (its own nz = 200 excerpt has D(x) from 0.00 "
-            "to 0.98); averaged over an epoch, and set against the spread across training seeds, the difference is "
-            f"what this run can say. The judge sees the samples themselves: FD {a['frechet_distance']:.1f} vs "
+            "to 0.98). Here each is averaged over the last epoch and the two are compared against their spread across "
+            f"training seeds (the verdict below). The judge sees the samples themselves: FD {a['frechet_distance']:.1f} vs "
             f"{b['frechet_distance']:.1f} (floor {floor:.1f}), confidence {a['judge_confidence']:.2f} vs "
             f"{b['judge_confidence']:.2f}.")
     if part in (None, "004"):
