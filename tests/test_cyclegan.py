@@ -54,6 +54,20 @@ def test_patch_discriminator_scores_a_map_of_patches():
     assert D(torch.randn(1, 3, 256, 256)).shape == (1, 1, 30, 30)     # the 70 x 70 PatchGAN's 30 x 30 map
 
 
+@pytest.mark.parametrize("net", [
+    lambda: nets.define_G("resnet", ngf=8, nc=3, image_size=32, n_blocks=2, n_down=None),
+    lambda: nets.define_G("unet", ngf=8, nc=3, image_size=32),
+    lambda: nets.define_D("patch", ndf=8, nc=3, image_size=32, n_layers=None)], ids=["resnet", "unet", "patch"])
+def test_cyclegan_nets_treat_each_image_alone_so_a_step_may_pass_two_batches_as_one(net):
+    # CycleSteps passes identity and translation inputs (and D's real and fake ones) as one batch:
+    # right only while every norm normalises each image alone (InstanceNorm, not BatchNorm)
+    torch.manual_seed(0)
+    model, x, y = net().train(), torch.randn(3, 3, 32, 32), torch.randn(3, 3, 32, 32)
+    together = model(torch.cat([x, y]))
+    torch.testing.assert_close(together[:3], model(x), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(together[3:], model(y), rtol=1e-4, atol=1e-5)
+
+
 def test_cyclegan_loss_terms_by_hand():
     loss = CycleGANLoss(lambda_cycle=10, lambda_identity=5, d_weight=5)
     assert loss.adversarial(torch.tensor([0.0, 2.0])).item() == pytest.approx(1.0)        # ((0-1)^2 + (2-1)^2) / 2
