@@ -2,7 +2,7 @@
 VENV    ?= .venv
 PYTHON  ?= python3
 PROFILE ?= cpu
-LABS    ?= mnist cgan dcgan inversion cyclegan
+LABS    ?= cgan dcgan mnist cyclegan inversion
 BIN     := $(VENV)/bin
 PY      := $(BIN)/python
 # Kernels started by papermill and nbval must find the venv's python first.
@@ -37,9 +37,10 @@ test: venv
 test-notebooks: venv
 	$(PYTEST) tests/notebooks tests/test_golden_metrics.py
 
-# Every lab with PROFILE (cpu by default), then reports/index.html.
+# Every lab with PROFILE (cpu by default), two at a time (WORKERS=1: one after another), then
+# reports/index.html. LABS are started in order: the longest first, so that two at a time end together.
 reports: venv
-	$(PY) -m ganlib reports --profile $(PROFILE) --labs $(LABS)
+	$(PY) -m ganlib reports --profile $(PROFILE) --labs $(LABS) $(if $(WORKERS),--workers $(WORKERS))
 
 index: venv
 	$(PY) -m ganlib index

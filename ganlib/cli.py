@@ -44,18 +44,15 @@ class SweepFailed(RuntimeError):
 
 
 def cmd_reports(args) -> None:
-    from .runner import resolve_params, run_lab, write_index
+    from .runner import resolve_params, write_index
+    from .sweep import run_reports
 
     labs = args.labs or list(LABS)
     for lab in labs:   # check everything before the first long run starts
         resolve_params(lab, args.profile)
-    failed = []
-    for lab in labs:
-        try:
-            run_lab(lab, args.profile)
-        except Exception as e:  # one failing lab must not hide the others' reports
-            print(f"error: {e}", file=sys.stderr)
-            failed.append(lab)
+    failed = run_reports(labs, args.profile, args.workers)   # one failing lab does not stop the others
+    for lab, error in failed.items():
+        print(f"error: {lab}: {error}", file=sys.stderr)
     print(f"wrote {write_index()}")
     if failed:
         raise SystemExit(f"error: lab(s) failed: {', '.join(failed)}")
@@ -156,7 +153,9 @@ def _add_sweep(sub) -> None:
 def _add_reports_and_judges(sub) -> None:
     reports = sub.add_parser("reports", help="run every lab, then write reports/index.html")
     reports.add_argument("--profile", default="cpu")
-    reports.add_argument("--labs", nargs="*", help="only these labs")
+    reports.add_argument("--labs", nargs="*", help="only these labs, started in this order")
+    reports.add_argument("--workers", type=int, help="labs at a time, each with its share of the physical cores "
+                                                     "(default: 2 on a CPU; 1 on a one-core machine or with a GPU)")
     reports.set_defaults(func=cmd_reports)
 
     sub.add_parser("index", help="write reports/index.html from existing reports").set_defaults(func=cmd_index)

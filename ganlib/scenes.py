@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 import zlib
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
+import torch
 
 SHAPES = ("cube", "sphere", "cylinder")
 # CLEVR's own colour values (clevr-dataset-gen, data/properties.json), in the lab's order.
@@ -206,14 +208,29 @@ def render_scene(labels: list[str], rng: np.random.Generator, size: int = 64, st
     return image
 
 
+def _render_job(job: tuple):
+    labels, name, seed, size, style, zoom = job
+    return render_scene(labels, scene_rng(name, seed), size, style, zoom, with_mask=True)
+
+
+def render_jobs(jobs: list[tuple], workers: int | None = None) -> list:
+    """(image, mask) for each job (labels, filename, seed, size, style, zoom), rendered by ``workers``
+    processes (None: as many as torch's threads, which the labs set to their ``num_threads``). Each
+    scene has its own random stream, so the images do not depend on the number of workers."""
+    workers = workers or torch.get_num_threads()
+    if workers == 1 or len(jobs) < 100:
+        return [_render_job(job) for job in jobs]
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(_render_job, jobs, chunksize=-(-len(jobs) // (8 * workers))))
+
+
 def render_many(label_lists: list[list[str]], filenames: list[str] | None = None, seed: int = 0,
                 size: int = 64, zoom: float = 1.0, with_masks: bool = False):
     """Scenes for many label lists, uint8 (N, size, size, 3); filenames pick each scene's
     random stream (defaults to one fresh scene per entry). ``with_masks``: also their object
     masks, bool (N, size, size)."""
     names = filenames or [f"scene_{k:06d}_0.png" for k in range(len(label_lists))]
-    drawn = [render_scene(labels, scene_rng(name, seed), size, zoom=zoom, with_mask=True)
-             for labels, name in zip(label_lists, names)]
+    drawn = render_jobs([(labels, name, seed, size, "plain", zoom) for labels, name in zip(label_lists, names)])
     images = np.stack([image for image, _ in drawn])
     return (images, np.stack([mask for _, mask in drawn])) if with_masks else images
 
@@ -262,16 +279,19 @@ def render_domains(n_train: int, n_test: int, size: int = 32, seed: int = 0,
         rng = np.random.default_rng([seed, stream])
         return [list(rng.choice(OBJECT_NAMES, size=rng.integers(1, 3), replace=False)) for _ in range(n)]
 
-    def draw(labels, name, style):
-        return render_scene(labels, scene_rng(name, seed), size, style, zoom)
+    def draw(label_lists: list[list[str]], names: list[str], style: str) -> np.ndarray:
+        jobs = [(labels, name, seed, size, style, zoom) for labels, name in zip(label_lists, names)]
+        return np.stack([image for image, _ in render_jobs(jobs)])
 
     # Training scenes come from one stream and test scenes from another, so the test pairs
     # are the same whatever the number of training scenes.
     train = label_lists(2 * n_train, 11)
     test = label_lists(n_test, 12)
+    train_names = [f"cycle_{k:06d}_0.png" for k in range(2 * n_train)]
+    test_names = [f"cycle_{TEST_OFFSET + k}_0.png" for k in range(n_test)]
     return {
-        "trainA": np.stack([draw(train[k], f"cycle_{k:06d}_0.png", "plain") for k in range(n_train)]),
-        "trainB": np.stack([draw(train[k], f"cycle_{k:06d}_0.png", "striped") for k in range(n_train, 2 * n_train)]),
-        "testA": np.stack([draw(labels, f"cycle_{TEST_OFFSET + k}_0.png", "plain") for k, labels in enumerate(test)]),
-        "testB": np.stack([draw(labels, f"cycle_{TEST_OFFSET + k}_0.png", "striped") for k, labels in enumerate(test)]),
+        "trainA": draw(train[:n_train], train_names[:n_train], "plain"),
+        "trainB": draw(train[n_train:], train_names[n_train:], "striped"),
+        "testA": draw(test, test_names, "plain"),
+        "testB": draw(test, test_names, "striped"),
     }

@@ -1,4 +1,5 @@
-"""Sweeps: one lab run many times, a grid of parameters times several seeds, fanned out on Dask.
+"""Many runs on Dask: a sweep (one lab run many times, a grid of parameters times several seeds)
+and ``make reports`` (every lab once, two at a time on a two-core machine).
 
 ``python -m ganlib sweep mnist --profile cpu --grid nz "[50, 100, 200]" --seeds 3 --workers 2``
 
@@ -23,7 +24,7 @@ from .registry import registered_in, require
 from .folders import absolute_paths, check_output_folder, read_metrics, read_run, status
 from .labs import get_lab, resolve_params
 from .params import ParameterError, parse_value
-from .settings import shown_paths
+from .settings import physical_cores, pick_device, shown_paths
 from .lab_output import file_name
 from .sweep_report import write_sweep_report
 
@@ -125,9 +126,8 @@ def execute(lab_id: str, profile: str, overrides: dict, out: str, planned: dict 
 
 
 def local_threads(workers: int) -> int:
-    """Threads per run so that workers x threads <= the cores this process may use."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, cores // workers)
+    """Threads per run so that workers x threads <= the physical cores this process may use."""
+    return max(1, physical_cores() // workers)
 
 
 def check_workers(workers: int | None, scheduler: str | None) -> int:
@@ -180,9 +180,6 @@ def run_sweep(lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, wo
               scheduler: str | None = None, name: str | None = None, out: str | Path | None = None) -> SweepOutcome:
     """Run the sweep's missing runs on Dask and write its report; ``out``: the sweep's folder
     (default ``reports/<lab>/sweeps/<name>``)."""
-    from dask.distributed import as_completed
-    from tqdm import tqdm
-
     from .runner import REPORTS
 
     workers = check_workers(workers, scheduler)
@@ -199,29 +196,70 @@ def run_sweep(lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, wo
     print(f"sweep {folder.name}: {len(runs)} runs, {len(skipped)} already finished -> {folder}", flush=True)
     check_creatable(folder)
     client = connect(workers, scheduler) if todo else None     # a scheduler that does not answer: nothing written
-    failed = {}
     try:
         write_plan(folder, lab_id, profile, fixed, grid, seeds, runs)
-        if todo:
-            futures = {client.submit(execute, lab_id, profile, r.overrides, str((folder / r.id).resolve()),
-                                     r.params, pure=False): r for r in todo}
-            for future in tqdm(as_completed(futures), total=len(futures), desc=f"sweep {folder.name}", unit="run"):
-                run = futures[future]
-                try:
-                    result = future.result()
-                except Exception as e:         # noqa: BLE001  e.g. KilledWorker: the run's worker kept dying
-                    result = {"status": "failed", "error": f"{type(e).__name__}: {e}".splitlines()[0]}
-                if result["status"] != "ok":
-                    failed[run.id] = result["error"]
-                    tqdm.write(f"failed: {run.id}: {result['error']}")
+        failed = run_all(client, {r.id: (lab_id, profile, r.overrides, str((folder / r.id).resolve()), r.params)
+                                  for r in todo}, f"sweep {folder.name}")
     finally:
-        if client is not None:
-            cluster = getattr(client, "cluster", None)
-            client.close()
-            if cluster is not None:
-                cluster.close()
+        close(client)
     write_sweep_report(folder)
     return SweepOutcome(folder, [r.id for r in todo], skipped, failed)
+
+
+def run_all(client, jobs: dict, desc: str) -> dict:
+    """``execute(*args)`` for each ``name: args`` of ``jobs`` on the client's workers, in the order given;
+    returns ``name: error line`` for those that failed."""
+    from dask.distributed import as_completed
+    from tqdm import tqdm
+
+    failed = {}
+    if not jobs:
+        return failed
+    futures = {client.submit(execute, *args, pure=False): name for name, args in jobs.items()}
+    for future in tqdm(as_completed(futures), total=len(futures), desc=desc, unit="run"):
+        try:
+            result = future.result()
+        except Exception as e:         # noqa: BLE001  e.g. KilledWorker: the run's worker kept dying
+            result = {"status": "failed", "error": f"{type(e).__name__}: {e}".splitlines()[0]}
+        if result["status"] != "ok":
+            failed[futures[future]] = result["error"]
+            tqdm.write(f"failed: {futures[future]}: {result['error']}")
+    return failed
+
+
+def close(client) -> None:
+    if client is not None:
+        cluster = getattr(client, "cluster", None)
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+REPORT_WORKERS = 2    # labs at a time on a CPU: on 2 cores, two 1-thread labs finish sooner than one 2-thread lab
+
+
+def run_reports(labs: list[str], profile: str, workers: int | None = None, root: Path | None = None) -> dict:
+    """Every lab of ``labs`` with ``profile`` into ``<root>/<lab>/<profile>/`` (root: ``reports``), ``workers``
+    labs at a time, each with its share of the physical cores as threads, started in the order given. None:
+    two on a CPU (one on a one-core machine), one where a GPU trains them. The cpu profiles' small nets gain
+    little from a second thread, so on 2 cores two labs of 1 thread each finish sooner than one after another
+    with 2. Returns ``lab: error line`` of the labs that failed."""
+    from .runner import REPORTS
+
+    root = Path(root or REPORTS)
+    if workers is None:
+        workers = 1 if pick_device("auto").type != "cpu" else min(REPORT_WORKERS, local_threads(1))
+    workers = check_workers(workers, None)
+    # One lab at a time keeps the profile's own threads, as `ganlib run` does.
+    overrides = {} if workers == 1 else {"num_threads": local_threads(workers)}
+    for lab in labs:
+        check_output_folder(root / lab / profile, lab, "run.json")
+    client = connect(workers, None)
+    try:
+        return run_all(client, {lab: (lab, profile, overrides, str((root / lab / profile).resolve())) for lab in labs},
+                       f"{profile} reports, {workers} at a time")
+    finally:
+        close(client)
 
 
 def check_creatable(folder: Path) -> None:

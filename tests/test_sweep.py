@@ -189,3 +189,16 @@ def test_a_sweep_over_missing_data_stops_before_planning_a_run(tmp_path, monkeyp
     monkeypatch.setenv("GANLIB_DATA_ROOT", str(tmp_path))
     with pytest.raises(DataError, match="dataset 'carrot_cake' is not in .*ganlib data fetch carrot_cake"):
         plan("inversion", "full", {}, {}, seeds=2, num_threads=None)
+
+
+def test_the_reports_run_two_labs_at_a_time_each_on_its_share_of_the_cores(tmp_path):
+    from ganlib.settings import physical_cores
+    from ganlib.sweep import run_reports
+
+    assert run_reports(["inversion", "dcgan"], "smoke", workers=2, root=tmp_path) == {}
+    runs = {lab: json.loads((tmp_path / lab / "smoke" / "run.json").read_text()) for lab in ("inversion", "dcgan")}
+    for lab, run in runs.items():
+        metrics = json.loads((tmp_path / lab / "smoke" / "metrics.json").read_text())
+        assert run["ok"] and metrics["hardware"]["threads"] == max(1, physical_cores() // 2)
+    first, second = runs.values()
+    assert first["started_utc"] < second["finished_utc"] and second["started_utc"] < first["finished_utc"]
