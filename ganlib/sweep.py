@@ -215,7 +215,9 @@ def run_all(client, jobs: dict, desc: str) -> dict:
     failed = {}
     if not jobs:
         return failed
-    futures = {client.submit(execute, *args, pure=False): name for name, args in jobs.items()}
+    # Dask runs the higher priority first; without one, two jobs submitted together may start in either order.
+    futures = {client.submit(execute, *args, pure=False, priority=len(jobs) - k): name
+               for k, (name, args) in enumerate(jobs.items())}
     for future in tqdm(as_completed(futures), total=len(futures), desc=desc, unit="run"):
         try:
             result = future.result()
