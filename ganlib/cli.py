@@ -50,9 +50,7 @@ def cmd_reports(args) -> None:
     labs = args.labs or list(LABS)
     for lab in labs:   # check everything before the first long run starts
         resolve_params(lab, args.profile)
-    failed = run_reports(labs, args.profile, args.workers)   # one failing lab does not stop the others
-    for lab, error in failed.items():
-        print(f"error: {lab}: {error}", file=sys.stderr)
+    failed = run_reports(labs, args.profile, args.workers)   # each failure printed as it happens; the others go on
     print(f"wrote {write_index()}")
     if failed:
         raise SystemExit(f"error: lab(s) failed: {', '.join(failed)}")
