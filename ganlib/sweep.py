@@ -206,26 +206,34 @@ def run_sweep(lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, wo
     return SweepOutcome(folder, [r.id for r in todo], skipped, failed)
 
 
-def run_all(client, jobs: dict, desc: str) -> dict:
-    """``execute(*args)`` for each ``name: args`` of ``jobs`` on the client's workers, in the order given;
-    returns ``name: error line`` for those that failed."""
+def run_all(client, jobs: dict, desc: str, task=execute) -> dict:
+    """``task(*args)`` for each ``name: args`` of ``jobs`` on the client's workers, started in the order
+    given; returns ``name: error line`` for those that failed."""
     from dask.distributed import as_completed
     from tqdm import tqdm
 
-    failed = {}
-    if not jobs:
-        return failed
-    # Dask runs the higher priority first; without one, two jobs submitted together may start in either order.
-    futures = {client.submit(execute, *args, pure=False, priority=len(jobs) - k): name
-               for k, (name, args) in enumerate(jobs.items())}
-    for future in tqdm(as_completed(futures), total=len(futures), desc=desc, unit="run"):
+    failed, names, waiting = {}, {}, list(jobs.items())
+
+    def submit():
+        name, args = waiting.pop(0)
+        future = client.submit(task, *args, pure=False)
+        names[future] = name
+        return future
+
+    # As many runs in flight as the workers have threads, the next submitted as one ends: Dask would
+    # otherwise hand a busy worker its next run ahead of time, where it waits while another worker idles.
+    slots = max(1, sum(client.nthreads().values()))
+    running = as_completed([submit() for _ in range(min(slots, len(waiting)))])
+    for future in tqdm(running, total=len(jobs), desc=desc, unit="run"):
+        if waiting:
+            running.add(submit())
         try:
             result = future.result()
         except Exception as e:         # noqa: BLE001  e.g. KilledWorker: the run's worker kept dying
             result = {"status": "failed", "error": f"{type(e).__name__}: {e}".splitlines()[0]}
         if result["status"] != "ok":
-            failed[futures[future]] = result["error"]
-            tqdm.write(f"failed: {futures[future]}: {result['error']}")
+            failed[names[future]] = result["error"]
+            tqdm.write(f"failed: {names[future]}: {result['error']}")
     return failed
 
 

@@ -202,3 +202,27 @@ def test_the_reports_run_two_labs_at_a_time_each_on_its_share_of_the_cores(tmp_p
         assert run["ok"] and metrics["hardware"]["threads"] == max(1, physical_cores() // 2)
     first, second = runs.values()
     assert first["started_utc"] < second["finished_utc"] and second["started_utc"] < first["finished_utc"]
+
+
+def test_runs_start_in_the_order_given_whichever_worker_frees_first(tmp_path):
+    from ganlib.sweep import close, connect, run_all
+
+    def wait(seconds: float, log: str) -> dict:      # nested: Dask ships it to the workers by value
+        import time
+        with open(log, "a") as f:
+            f.write(f"{time.time()}\n")
+        time.sleep(seconds)
+        return {"status": "ok"}
+
+    # One long run, then four short ones: the second worker should take every short run in turn
+    # while the first is busy, not leave one queued behind the long run.
+    durations = {"long": 3.0, "short1": 0.5, "short2": 0.5, "short3": 0.5, "short4": 0.5}
+    client = connect(2, None)
+    try:
+        assert run_all(client, {name: (s, str(tmp_path / name)) for name, s in durations.items()}, "runs",
+                       task=wait) == {}
+    finally:
+        close(client)
+    started = {name: float((tmp_path / name).read_text()) for name in durations}
+    assert sorted(started, key=started.get) == list(durations)
+    assert started["short4"] < started["long"] + 3.0       # none waited for the long run
