@@ -213,6 +213,8 @@ def run_all(client, jobs: dict, desc: str, task=execute) -> dict:
     from tqdm import tqdm
 
     failed, names, waiting = {}, {}, list(jobs.items())
+    if not jobs:
+        return failed
 
     def submit():
         name, args = waiting.pop(0)

@@ -123,6 +123,14 @@ def test_a_sweep_survives_a_lost_worker_and_a_stop_and_its_rerun_does_only_what_
     assert results(out) == results(local_sweep)   # the same numbers as an uninterrupted sweep
 
 
+def test_repeating_a_finished_sweep_runs_nothing_and_keeps_its_results(local_sweep):
+    before = results(local_sweep)
+    res = sweep("--workers", "2", "--out", str(local_sweep))
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "4 runs, 4 already finished" in res.stdout
+    assert results(local_sweep) == before
+
+
 def test_a_sweep_folder_refuses_another_sweeps_runs(local_sweep):
     """Repeating a sweep resumes it; another profile or other fixed values in its folder would mix
     two experiments, so they are refused before anything runs."""
