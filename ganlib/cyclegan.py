@@ -21,7 +21,7 @@ from torch import nn
 from .checkpoint import Checkpoint, CheckpointMismatch, RandomState, TrainingDiverged, architecture_hash
 from .data import ImageData, to_float, to_uint8
 from .losses import CycleGANLoss
-from .loop import Loop, RunOptions, RunResult, batch_at, epoch_order, frozen
+from .loop import Loop, RunOptions, RunResult, adam, batch_at, epoch_order, frozen
 from .settings import pick_device
 from .translations import resize_images
 
@@ -176,8 +176,8 @@ class CycleSteps:
 
     def __init__(self, G_A2B, G_B2A, D_A, D_B, loss: CycleGANLoss, opts: CycleOptions, dev: torch.device):
         self.G_A2B, self.G_B2A, self.D_A, self.D_B, self.loss = G_A2B, G_B2A, D_A, D_B, loss
-        self.optG = torch.optim.Adam([*G_A2B.parameters(), *G_B2A.parameters()], lr=opts.lr_g, betas=opts.betas)
-        self.optD = torch.optim.Adam([*D_A.parameters(), *D_B.parameters()], lr=opts.lr_d, betas=opts.betas)
+        self.optG = adam([*G_A2B.parameters(), *G_B2A.parameters()], opts.lr_g, opts.betas)
+        self.optD = adam([*D_A.parameters(), *D_B.parameters()], opts.lr_d, opts.betas)
         self.schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, linear_decay(opts.num_epochs, opts.decay_epochs))
                            for opt in (self.optG, self.optD)]
         self.pools = {"A": ImagePool(opts.pool_size, opts.seed + 3, dev), "B": ImagePool(opts.pool_size, opts.seed + 4, dev)}

@@ -27,7 +27,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from .checkpoint import Checkpoint, CheckpointMismatch, RandomState, TrainingDiverged, architecture_hash
 from .data import ImageData, to_float, to_uint8
 from .inference import batched, device_of
-from .loop import Loop, RunOptions, RunResult, batch_at, epoch_order, frozen
+from .loop import Loop, RunOptions, RunResult, adam, batch_at, epoch_order, frozen
 from .nets import is_conditional
 from .settings import pick_bf16, pick_device
 
@@ -155,8 +155,8 @@ class GANSteps:
         self.netG, self.netD, self.loss, self.opts, self.dev, self.bf16 = netG, netD, loss, opts, dev, bf16
         self.g_cond, self.d_cond = is_conditional(netG), is_conditional(netD)
         self.fwdG, self.fwdD = (torch.compile(netG), torch.compile(netD)) if opts.compile else (netG, netD)
-        self.optG = torch.optim.Adam(netG.parameters(), lr=opts.lr, betas=opts.betas)
-        self.optD = torch.optim.Adam(netD.parameters(), lr=opts.lr_d or opts.lr, betas=opts.betas)
+        self.optG = adam(netG.parameters(), opts.lr, opts.betas)
+        self.optD = adam(netD.parameters(), opts.lr_d or opts.lr, opts.betas)
         self.schedulers = ([torch.optim.lr_scheduler.StepLR(opt, opts.lr_step, opts.lr_gamma)
                             for opt in (self.optG, self.optD)] if opts.lr_step else [])
         self.noise_gen = torch.Generator().manual_seed(opts.seed + 1)

@@ -41,6 +41,16 @@ def test_stopped_and_resumed_run_ends_bitwise_equal(tmp_path, arch):
     assert_same_state(resumed.netD, whole.netD)
 
 
+def test_adam_over_all_tensors_at_once_trains_the_weights_of_the_one_at_a_time_default(monkeypatch):
+    import ganlib.train
+    ours = train_gan(*tiny_gan(), DIGITS, VanillaLoss(), **ARGS)
+    monkeypatch.setattr(ganlib.train, "adam", lambda params, lr, betas: torch.optim.Adam(
+        params, lr=lr, betas=betas, foreach=False))
+    default = train_gan(*tiny_gan(), DIGITS, VanillaLoss(), **ARGS)
+    assert_same_state(ours.netG, default.netG)
+    assert_same_state(ours.netD, default.netD)
+
+
 def test_checkpoint_is_written_atomically_and_refuses_another_configuration(tmp_path):
     ckpt = tmp_path / "run.pt"
     train_gan(*tiny_gan(), DIGITS, VanillaLoss(), checkpoint=ckpt, **ARGS)
