@@ -232,5 +232,7 @@ def test_runs_start_in_the_order_given_whichever_worker_frees_first(tmp_path):
     finally:
         close(client)
     started = {name: float((tmp_path / name).read_text()) for name in durations}
-    assert sorted(started, key=started.get) == list(durations)
+    order = sorted(started, key=started.get)
+    assert set(order[:2]) == {"long", "short1"}            # one on each worker, at the same moment
+    assert order[2:] == ["short2", "short3", "short4"]
     assert started["short4"] < started["long"] + 3.0       # none waited for the long run
