@@ -32,8 +32,9 @@ from .sweep_report import write_sweep_report
 # died because the port it was handed was taken meanwhile (jupyter/jupyter_client#154, papermill#511).
 KERNEL_RACE = ("Kernel didn't respond", "Kernel died before replying to kernel_info")
 KERNEL_TRIES = 3
-# Parameters a sweep sets itself, so that a grid over them would be labelled with values no run used.
 CONNECT_TIMEOUT = 10     # seconds to reach a scheduler given by address
+WORKER_CHECK_S = 5       # seconds between looks for workers that joined while every run goes on
+# Parameters a sweep sets itself, so that a grid over them would be labelled with values no run used.
 NOT_GRIDDED = {"seed": "a sweep's seeds are --seeds K (the lab's seed, seed + 1, ...; -p seed S sets the first)",
                "num_threads": "a sweep gives each run cores / workers threads; -p num_threads N fixes them for all"}
 
@@ -209,34 +210,40 @@ def run_sweep(lab_id: str, profile: str, fixed: dict, grid: dict, seeds: int, wo
 def run_all(client, jobs: dict, desc: str, task=execute) -> dict:
     """``task(*args)`` for each ``name: args`` of ``jobs`` on the client's workers, started in the order
     given; returns ``name: error line`` for those that failed."""
-    from dask.distributed import as_completed
+    from dask.distributed import wait
     from tqdm import tqdm
 
-    failed, names, waiting = {}, {}, list(jobs.items())
-    if not jobs:
+    failed, in_flight, waiting = {}, {}, list(jobs.items())
+    if not jobs:            # a repeated sweep whose runs all finished may have no client
         return failed
-
-    def submit():
-        name, args = waiting.pop(0)
-        future = client.submit(task, *args, pure=False)
-        names[future] = name
-        return future
-
-    # As many runs in flight as the workers have threads, the next submitted as one ends: Dask would
-    # otherwise hand a busy worker its next run ahead of time, where it waits while another worker idles.
-    slots = max(1, sum(client.nthreads().values()))
-    running = as_completed([submit() for _ in range(min(slots, len(waiting)))])
-    for future in tqdm(running, total=len(jobs), desc=desc, unit="run"):
-        if waiting:
-            running.add(submit())
-        try:
-            result = future.result()
-        except Exception as e:         # noqa: BLE001  e.g. KilledWorker: the run's worker kept dying
-            result = {"status": "failed", "error": f"{type(e).__name__}: {e}".splitlines()[0]}
-        if result["status"] != "ok":
-            failed[names[future]] = result["error"]
-            tqdm.write(f"failed: {names[future]}: {result['error']}")
+    with tqdm(total=len(jobs), desc=desc, unit="run") as bar, client.as_current():
+        while waiting or in_flight:
+            # As many runs in flight as the workers have threads now (a cluster's workers may join or
+            # leave during a sweep), the next submitted as one ends: Dask would otherwise hand a busy
+            # worker its next run ahead of time, where it waits while another worker idles.
+            while waiting and len(in_flight) < max(1, sum(client.nthreads().values())):
+                name, args = waiting.pop(0)
+                in_flight[client.submit(task, *args, pure=False)] = name
+            try:
+                done = wait(list(in_flight), timeout=WORKER_CHECK_S, return_when="FIRST_COMPLETED").done
+            except TimeoutError:       # nothing ended: look again for workers that have joined
+                continue
+            for future in done:
+                name, error = in_flight.pop(future), failure(future)
+                if error:
+                    failed[name] = error
+                    tqdm.write(f"failed: {name}: {error}")
+                bar.update()
     return failed
+
+
+def failure(future) -> str | None:
+    """The error line of a finished run, None if it went well."""
+    try:
+        result = future.result()
+    except Exception as e:     # noqa: BLE001  e.g. KilledWorker: the run's worker kept dying
+        return f"{type(e).__name__}: {e}".splitlines()[0]
+    return None if result["status"] == "ok" else result["error"]
 
 
 def close(client) -> None:

@@ -212,15 +212,43 @@ def test_the_reports_run_two_labs_at_a_time_each_on_its_share_of_the_cores(tmp_p
     assert first["started_utc"] < second["finished_utc"] and second["started_utc"] < first["finished_utc"]
 
 
+def sleeper():
+    """A stand-in for a run: ``task(seconds, log)`` sleeps, and logs when it started and ended."""
+    def task(seconds: float, log: str) -> dict:     # nested: Dask ships it to the workers by value
+        import time
+        with open(log, "w") as f:
+            f.write(f"{time.time()}\n")
+            time.sleep(seconds)
+            f.write(f"{time.time()}\n")
+        return {"status": "ok"}
+    return task
+
+
+def test_a_worker_that_joins_during_a_sweep_takes_the_next_run(tmp_path, monkeypatch):
+    import threading
+    from dask.distributed import Client, LocalCluster
+    from ganlib import sweep as sweep_module
+
+    def add_a_worker_once_the_first_run_started():   # as a SLURM job that starts after the sweep did
+        while not (tmp_path / "run1").exists():
+            time.sleep(0.1)
+        cluster.scale(2)
+
+    monkeypatch.setattr(sweep_module, "WORKER_CHECK_S", 0.5, raising=False)
+    cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None)
+    client = Client(cluster)
+    threading.Thread(target=add_a_worker_once_the_first_run_started, daemon=True).start()
+    try:
+        jobs = {f"run{k}": (4.0, str(tmp_path / f"run{k}")) for k in range(1, 4)}
+        assert sweep_module.run_all(client, jobs, "runs", task=sleeper()) == {}
+    finally:
+        sweep_module.close(client)
+    (start1, end1), (start2, _) = ([float(t) for t in (tmp_path / run).read_text().split()] for run in ("run1", "run2"))
+    assert start2 < end1            # the second run did not wait for the first one's worker
+
+
 def test_runs_start_in_the_order_given_whichever_worker_frees_first(tmp_path):
     from ganlib.sweep import close, connect, run_all
-
-    def wait(seconds: float, log: str) -> dict:      # nested: Dask ships it to the workers by value
-        import time
-        with open(log, "a") as f:
-            f.write(f"{time.time()}\n")
-        time.sleep(seconds)
-        return {"status": "ok"}
 
     # One long run, then four short ones: the second worker should take every short run in turn
     # while the first is busy, not leave one queued behind the long run.
@@ -228,10 +256,10 @@ def test_runs_start_in_the_order_given_whichever_worker_frees_first(tmp_path):
     client = connect(2, None)
     try:
         assert run_all(client, {name: (s, str(tmp_path / name)) for name, s in durations.items()}, "runs",
-                       task=wait) == {}
+                       task=sleeper()) == {}
     finally:
         close(client)
-    started = {name: float((tmp_path / name).read_text()) for name in durations}
+    started = {name: float((tmp_path / name).read_text().split()[0]) for name in durations}
     order = sorted(started, key=started.get)
     assert set(order[:2]) == {"long", "short1"}            # one on each worker, at the same moment
     assert order[2:] == ["short2", "short3", "short4"]
