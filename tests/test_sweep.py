@@ -234,12 +234,12 @@ def test_a_worker_that_joins_during_a_sweep_takes_the_next_run(tmp_path, monkeyp
             time.sleep(0.1)
         cluster.scale(2)
 
-    monkeypatch.setattr(sweep_module, "WORKER_CHECK_S", 0.5, raising=False)
+    monkeypatch.setattr(sweep_module, "WORKER_CHECK_S", 0.5)
     cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None)
     client = Client(cluster)
     threading.Thread(target=add_a_worker_once_the_first_run_started, daemon=True).start()
     try:
-        jobs = {f"run{k}": (4.0, str(tmp_path / f"run{k}")) for k in range(1, 4)}
+        jobs = {run: (8.0, str(tmp_path / run)) for run in ("run1", "run2")}
         assert sweep_module.run_all(client, jobs, "runs", task=sleeper()) == {}
     finally:
         sweep_module.close(client)
