@@ -51,6 +51,13 @@ def test_adam_over_all_tensors_at_once_trains_the_weights_of_the_one_at_a_time_d
     assert_same_state(ours.netD, default.netD)
 
 
+def test_adam_updates_all_tensors_at_once_on_a_cpu_and_leaves_other_devices_to_torch():
+    from ganlib.loop import adam
+    on_cpu, elsewhere = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2, device="meta")
+    assert adam(on_cpu.parameters(), 1e-3, (0.5, 0.999)).defaults["foreach"] is True
+    assert adam(elsewhere.parameters(), 1e-3, (0.5, 0.999)).defaults["foreach"] is None
+
+
 def test_checkpoint_is_written_atomically_and_refuses_another_configuration(tmp_path):
     ckpt = tmp_path / "run.pt"
     train_gan(*tiny_gan(), DIGITS, VanillaLoss(), checkpoint=ckpt, **ARGS)
