@@ -113,3 +113,37 @@ def test_by_default_the_patch_keeps_the_reports_share_of_the_image():
     assert [patch_layers(size) for size in (32, 64, 128, 256)] == [1, 1, 2, 3]
     D = define_D("patch", ndf=8, image_size=64, n_layers=None)
     assert D(torch.zeros(1, 3, 64, 64)).shape == (1, 1, 30, 30)
+
+
+@pytest.mark.parametrize("memory_format", [torch.contiguous_format, torch.channels_last])
+@pytest.mark.parametrize("bias", [False, True])
+def test_a_transposed_conv_of_1x1_inputs_as_a_matrix_product_gives_what_the_conv_gives(memory_format, bias):
+    """The conditional G's first layer: outputs and gradients equal the transposed conv's up to rounding."""
+    from ganlib.layers import ConvTransposeOf1x1
+
+    torch.manual_seed(0)
+    conv = torch.nn.ConvTranspose2d(30, 8, 4, 1, 0, bias=bias).to(memory_format=memory_format)
+    product = ConvTransposeOf1x1(30, 8, 4, 1, 0, bias=bias).to(memory_format=memory_format)
+    product.load_state_dict(conv.state_dict())
+    z = torch.randn(5, 30, 1, 1)
+    outputs, grads = [], []
+    for layer in (conv, product):
+        x = z.clone().requires_grad_(True)
+        out = layer(x)
+        out.backward(torch.arange(out.numel(), dtype=torch.float32).view_as(out) / out.numel())
+        outputs.append(out)
+        grads.append((x.grad, *(p.grad for p in layer.parameters())))
+    assert outputs[1].shape == (5, 8, 4, 4)
+    torch.testing.assert_close(outputs[1], outputs[0])
+    for ours, torchs in zip(grads[1], grads[0]):
+        torch.testing.assert_close(ours, torchs)
+    wider = torch.randn(2, 30, 3, 3)          # not a 1x1 input: the conv itself
+    torch.testing.assert_close(product(wider), conv(wider))
+
+
+def test_the_conditional_generator_projects_z_and_the_condition_by_a_matrix_product():
+    from ganlib.layers import ConvTransposeOf1x1
+
+    netG = define_G("cdcgan", nz=20, ngf=8, nc=3, image_size=32, num_classes=24)
+    assert type(netG.main.main[0]) is ConvTransposeOf1x1
+    assert type(define_G("dcgan", nz=20, ngf=8, nc=3, image_size=32).main[0]) is torch.nn.ConvTranspose2d
