@@ -24,24 +24,24 @@ class DCGANGenerator(nn.Module):
         self.nz, self.image_size = nz, image_size
         if image_size == 64:
             layers = [
-                *up(nz, ngf * 8, 4, 1, 0, first),     # (ngf*8) x 4 x 4
-                *up(ngf * 8, ngf * 4, 4, 2, 1),  # (ngf*4) x 8 x 8
-                *up(ngf * 4, ngf * 2, 4, 2, 1),  # (ngf*2) x 16 x 16
-                *up(ngf * 2, ngf, 4, 2, 1),      # (ngf) x 32 x 32
+                *up(nz, ngf * 8, 4, 1, 0, first),  # (ngf*8) x 4 x 4
+                *up(ngf * 8, ngf * 4, 4, 2, 1),    # (ngf*4) x 8 x 8
+                *up(ngf * 4, ngf * 2, 4, 2, 1),    # (ngf*2) x 16 x 16
+                *up(ngf * 2, ngf, 4, 2, 1),        # (ngf) x 32 x 32
                 nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False),  # (nc) x 64 x 64
             ]
         elif image_size == 32:
             layers = [
-                *up(nz, ngf * 4, 4, 1, 0, first),     # (ngf*4) x 4 x 4
-                *up(ngf * 4, ngf * 2, 4, 2, 1),  # (ngf*2) x 8 x 8
-                *up(ngf * 2, ngf, 4, 2, 1),      # (ngf) x 16 x 16
+                *up(nz, ngf * 4, 4, 1, 0, first),  # (ngf*4) x 4 x 4
+                *up(ngf * 4, ngf * 2, 4, 2, 1),    # (ngf*2) x 8 x 8
+                *up(ngf * 2, ngf, 4, 2, 1),        # (ngf) x 16 x 16
                 nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False),  # (nc) x 32 x 32
             ]
         else:  # 28: a 3x3 kernel takes 4 -> 7, then two doublings reach MNIST's 28
             layers = [
-                *up(nz, ngf * 4, 4, 1, 0, first),     # (ngf*4) x 4 x 4
-                *up(ngf * 4, ngf * 2, 3, 2, 1),  # (ngf*2) x 7 x 7
-                *up(ngf * 2, ngf, 4, 2, 1),      # (ngf) x 14 x 14
+                *up(nz, ngf * 4, 4, 1, 0, first),  # (ngf*4) x 4 x 4
+                *up(ngf * 4, ngf * 2, 3, 2, 1),    # (ngf*2) x 7 x 7
+                *up(ngf * 2, ngf, 4, 2, 1),        # (ngf) x 14 x 14
                 nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False),  # (nc) x 28 x 28
             ]
         self.main = nn.Sequential(*layers, nn.Tanh())

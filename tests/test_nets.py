@@ -134,11 +134,15 @@ def test_a_transposed_conv_of_1x1_inputs_as_a_matrix_product_gives_what_the_conv
         outputs.append(out)
         grads.append((x.grad, *(p.grad for p in layer.parameters())))
     assert outputs[1].shape == (5, 8, 4, 4)
+    assert outputs[1].is_contiguous(memory_format=memory_format)        # laid out as the conv's output
+    assert "Convolution" not in type(outputs[1].grad_fn).__name__     # a product, not the conv
     torch.testing.assert_close(outputs[1], outputs[0])
     for ours, torchs in zip(grads[1], grads[0]):
         torch.testing.assert_close(ours, torchs)
     wider = torch.randn(2, 30, 3, 3)          # not a 1x1 input: the conv itself
     torch.testing.assert_close(product(wider), conv(wider))
+    strided = ConvTransposeOf1x1(30, 8, 4, 2, 1)       # a stride or padding: the conv itself
+    torch.testing.assert_close(strided(z), torch.nn.functional.conv_transpose2d(z, strided.weight, strided.bias, 2, 1))
 
 
 def test_the_conditional_generator_projects_z_and_the_condition_by_a_matrix_product():
