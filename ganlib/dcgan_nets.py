@@ -14,34 +14,32 @@ from .layers import NORMS, check_size, down, up
 
 
 class DCGANGenerator(nn.Module):
-    """z (nz x 1 x 1) -> image (nc x S x S) in [-1, 1], S in {28, 32, 64}. ``first``: the class of
-    the first transposed conv, the one applied to z."""
+    """z (nz x 1 x 1) -> image (nc x S x S) in [-1, 1], S in {28, 32, 64}."""
 
-    def __init__(self, nz: int = 100, ngf: int = 64, nc: int = 3, image_size: int = 64,
-                 first: type[nn.ConvTranspose2d] = nn.ConvTranspose2d):
+    def __init__(self, nz: int = 100, ngf: int = 64, nc: int = 3, image_size: int = 64):
         super().__init__()
         check_size(image_size)
         self.nz, self.image_size = nz, image_size
         if image_size == 64:
             layers = [
-                *up(nz, ngf * 8, 4, 1, 0, first),  # (ngf*8) x 4 x 4
-                *up(ngf * 8, ngf * 4, 4, 2, 1),    # (ngf*4) x 8 x 8
-                *up(ngf * 4, ngf * 2, 4, 2, 1),    # (ngf*2) x 16 x 16
-                *up(ngf * 2, ngf, 4, 2, 1),        # (ngf) x 32 x 32
+                *up(nz, ngf * 8, 4, 1, 0),       # (ngf*8) x 4 x 4
+                *up(ngf * 8, ngf * 4, 4, 2, 1),  # (ngf*4) x 8 x 8
+                *up(ngf * 4, ngf * 2, 4, 2, 1),  # (ngf*2) x 16 x 16
+                *up(ngf * 2, ngf, 4, 2, 1),      # (ngf) x 32 x 32
                 nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False),  # (nc) x 64 x 64
             ]
         elif image_size == 32:
             layers = [
-                *up(nz, ngf * 4, 4, 1, 0, first),  # (ngf*4) x 4 x 4
-                *up(ngf * 4, ngf * 2, 4, 2, 1),    # (ngf*2) x 8 x 8
-                *up(ngf * 2, ngf, 4, 2, 1),        # (ngf) x 16 x 16
+                *up(nz, ngf * 4, 4, 1, 0),       # (ngf*4) x 4 x 4
+                *up(ngf * 4, ngf * 2, 4, 2, 1),  # (ngf*2) x 8 x 8
+                *up(ngf * 2, ngf, 4, 2, 1),      # (ngf) x 16 x 16
                 nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False),  # (nc) x 32 x 32
             ]
         else:  # 28: a 3x3 kernel takes 4 -> 7, then two doublings reach MNIST's 28
             layers = [
-                *up(nz, ngf * 4, 4, 1, 0, first),  # (ngf*4) x 4 x 4
-                *up(ngf * 4, ngf * 2, 3, 2, 1),    # (ngf*2) x 7 x 7
-                *up(ngf * 2, ngf, 4, 2, 1),        # (ngf) x 14 x 14
+                *up(nz, ngf * 4, 4, 1, 0),       # (ngf*4) x 4 x 4
+                *up(ngf * 4, ngf * 2, 3, 2, 1),  # (ngf*2) x 7 x 7
+                *up(ngf * 2, ngf, 4, 2, 1),      # (ngf) x 14 x 14
                 nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False),  # (nc) x 28 x 28
             ]
         self.main = nn.Sequential(*layers, nn.Tanh())
