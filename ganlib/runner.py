@@ -102,8 +102,9 @@ def _execute(lab, params: dict, executed: Path) -> str | None:
 # Dask's nanny starts each worker with MALLOC_TRIM_THRESHOLD_ set (dask's config
 # distributed.nanny.pre-spawn-environ), to hand a worker's freed memory back to the system. A kernel
 # started from a worker inherits it, and any such setting stops glibc from raising its mmap threshold:
-# every block over 128 KiB, most tensors of a step, is then mapped and unmapped afresh. A cyclegan step
-# ran 20-25% slower with it and scene rendering 1.7 times slower (2-core EPYC, limited to AVX2).
+# every block over 128 KiB, most tensors of a step, is then mapped and unmapped afresh. With it a cyclegan
+# step made 18-24% fewer iterations a second and scene rendering took 1.7 times as long (2-core EPYC,
+# limited to AVX2; docs/speed.md).
 DASK_MALLOC_VAR = "MALLOC_TRIM_THRESHOLD_"
 
 
