@@ -8,6 +8,9 @@ r"""Scores of generated images, computed from a judge's features or predictions 
   $$\mathrm{FD} = \lVert\mu_r - \mu_g\rVert^2 + \mathrm{Tr}(\Sigma_r + \Sigma_g - 2(\Sigma_r\Sigma_g)^{1/2})$$
 * ``frechet_floor``: the same distance between held-out real digits and the reference
   digits, i.e. what a perfect generator would score with this many samples.
+* ``precision_recall``: improved precision and recall (Kynkaanniemi et al., 2019) in the same
+  feature space: how many samples look real, and how much of the real images' variety the
+  samples cover (what an FD mixes into one number).
 * ``judge_confidence``: share of samples whose top class has p >= 0.9.
 * ``input_recall``: whether translations point back to their own inputs (CycleGAN collapse).
 * ``class_coverage``: entropy of the predicted-class histogram over log 10; 1 means all
@@ -51,6 +54,31 @@ def frechet_distance(judge: nn.Module, reference: torch.Tensor, samples: torch.T
     for k in range(0, len(samples), batch_size):
         fd.update(samples[k:k + batch_size], real=False)
     return fd.compute().item()
+
+
+def _features(judge: nn.Module, images_uint8: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
+    extract = JudgeFeatures(judge)
+    return torch.cat([extract(images_uint8[k:k + batch_size]) for k in range(0, len(images_uint8), batch_size)])
+
+
+def precision_recall(judge: nn.Module, reference: torch.Tensor, samples: torch.Tensor, k: int = 3) -> dict:
+    r"""Improved precision and recall (Kynkaanniemi et al., 2019) of uint8 ``samples`` against uint8
+    ``reference`` images, in the judge's feature space. Each set stands for its distribution by the
+    union of balls around its points, each reaching the point's k-th nearest neighbour in its set:
+
+    $$\mathrm{precision} = \tfrac{1}{|G|}\textstyle\sum_{g \in G} [g \in \mathrm{manifold}(R)], \quad
+      \mathrm{recall} = \tfrac{1}{|R|}\textstyle\sum_{r \in R} [r \in \mathrm{manifold}(G)]$$
+
+    Precision: the share of samples that look like real images; recall: the share of real images
+    the samples come near, i.e. how much of the real set's variety the generator covers."""
+    real, fake = _features(judge, reference), _features(judge, samples)
+
+    def radii(x):    # distance to the k-th nearest neighbour, the point itself left out
+        return torch.cdist(x, x).kthvalue(k + 1, dim=1).values
+
+    d = torch.cdist(fake, real)                                               # samples x reference
+    return {"precision": (d <= radii(real).unsqueeze(0)).any(1).float().mean().item(),
+            "recall": (d.t() <= radii(fake).unsqueeze(0)).any(1).float().mean().item()}
 
 
 def judge_confidence(probs: torch.Tensor, threshold: float = 0.9) -> float:
@@ -122,6 +150,15 @@ def sample_scores(judge: nn.Module, samples: torch.Tensor, heldout: torch.Tensor
     return {"frechet_distance": frechet_distance(judge, heldout, samples),
             "frechet_floor": frechet_distance(judge, heldout, reference),
             "sample_diversity": pixel_diversity(samples), "real_diversity": pixel_diversity(heldout)}
+
+
+def coverage_scores(judge: nn.Module, samples: torch.Tensor, heldout: torch.Tensor, reference: torch.Tensor) -> dict:
+    """``precision_recall`` of a generator's uint8 ``samples`` against real images it never trained on
+    (``heldout``), and their floors: the real ``reference`` images' own scores against the same
+    held-out ones (a generator as good as real images scores them; with 1,000 images, below 1)."""
+    floor = precision_recall(judge, heldout, reference)
+    return {**precision_recall(judge, heldout, samples),
+            "precision_floor": floor["precision"], "recall_floor": floor["recall"]}
 
 
 def d_dominance(history: dict, iters_per_epoch: int, threshold: float = 0.99, window: int = 25) -> dict:

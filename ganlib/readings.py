@@ -51,10 +51,15 @@ def _dcgan(metrics: dict, part: str | None) -> list[str]:
         lines.append(
             f"- **{esc(name)}** ({esc(s['source'])}): FD {s['frechet_distance']:.1f}, "
             f"{s['frechet_distance'] / s['frechet_floor']:.1f}x its real-vs-real floor of {s['frechet_floor']:.1f}; "
-            f"sample diversity {s['sample_diversity']:.3f} (real images {s['real_diversity']:.3f}); D's accuracy over "
-            f"the last epoch {s['d_accuracy_final']:.1%}, above 99% in {d['share_last_epoch']:.0%} of its iterations")
+            f"recall {s['recall']:.2f} (real scenes {s['recall_floor']:.2f}), precision {s['precision']:.2f} (real "
+            f"scenes {s['precision_floor']:.2f}); sample diversity {s['sample_diversity']:.3f} (real images "
+            f"{s['real_diversity']:.3f}); D's accuracy over the last epoch {s['d_accuracy_final']:.1%}, above 99% in "
+            f"{d['share_last_epoch']:.0%} of its iterations")
     lines.append("The floor is what a perfect generator would score with this many samples: the varied set's is higher "
-                 "because its images differ more from each other, so each FD is read against its own floor.")
+                 "because its images differ more from each other, so each FD is read against its own floor. Recall is "
+                 "the share of held-out real scenes that some sample comes near (how much of the set's variety G "
+                 "covers), precision the share of samples that lie among real scenes; the real scenes' own scores, "
+                 "in brackets, are what as many real images reach.")
     return lines + finding_lines("dcgan", metrics)
 
 

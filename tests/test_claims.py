@@ -81,9 +81,10 @@ def test_an_mlp_that_draws_no_digits_leaves_the_histogram_claim_unread():
 
 # ---- dcgan ----
 
-def scene_set(ratio: float, floor: float = 10.0, diversity: float = 0.05, d_above=None) -> dict:
+def scene_set(ratio: float, floor: float = 10.0, diversity: float = 0.05, d_above=None, recall: float = 0.9) -> dict:
     return {"frechet_distance": ratio * floor, "frechet_floor": floor, "sample_diversity": diversity,
-            "real_diversity": 0.05, "d_accuracy_final": 0.999 if d_above else 0.9,
+            "real_diversity": 0.05, "recall": recall, "recall_floor": 0.9, "precision": 0.6, "precision_floor": 0.9,
+            "d_accuracy_final": 0.999 if d_above else 0.9,
             "dominance": {"share_last_epoch": 1.0 if d_above else 0.0, "from": 300 if d_above else None,
                           "g_loss_then": d_above[0] if d_above else None, "g_loss_last": d_above[1] if d_above else 2.0}}
 
@@ -123,6 +124,21 @@ def test_the_uniform_set_learning_and_the_varied_failing_reproduces_report_000()
         == "not reproduced"                                                    # 51 vs 4: the varied set is easier
     # a collapsed generator near its floor is not learnt either
     assert verdict_of("dcgan", "varied_harder", dcgan(scene_set(2.0, diversity=0.01), scene_set(9.0))) == "not learnt"
+
+
+def test_both_learnt_the_varied_set_covering_less_of_its_variety_is_the_harder_one():
+    same_fd = (scene_set(4.0, floor=17.0), scene_set(2.3, floor=39.0))       # 51 beyond the floor each
+    gap = 0.9 * SEED_SPREAD["recall_scenes"].margin() * 1.2                  # recall past the margin
+    covers_less = dcgan(same_fd[0], {**same_fd[1], "recall": 0.9 - gap})
+    assert verdict_of("dcgan", "varied_harder", covers_less) == "partly"
+    assert "its samples cover less of its variety" in findings("dcgan", covers_less)[0][1].reason
+    covers_more = dcgan({**same_fd[0], "recall": 0.9 - gap}, same_fd[1])
+    assert verdict_of("dcgan", "varied_harder", covers_more) == "not reproduced"
+    within = dcgan(same_fd[0], {**same_fd[1], "recall": 0.9 - gap / 2})
+    assert verdict_of("dcgan", "varied_harder", within) == "inconclusive"
+    # covering less while ending closer to its floor: the two measures disagree
+    disagree = dcgan(scene_set(4.0, floor=17.0), scene_set(1.1, floor=39.0, recall=0.9 - gap))
+    assert verdict_of("dcgan", "varied_harder", disagree) == "inconclusive"
 
 
 def test_d_overpowering_g_needs_g_to_stall_while_d_holds_above_99_percent():

@@ -58,6 +58,8 @@ TOLERANCES = {
     # dcgan
     "dcgan:*.frechet_distance": (0.0, 0.05),         # 16.7 of 1,455 (1.1%)
     "dcgan:*.d_accuracy_final": (0.03, 0.0),         # 0.010
+    "dcgan:*.precision*": (0.03, 0.0),               # 0.005 (1 of 200 scenes, SSE4.1-limited vs native, EPYC)
+    "dcgan:*.recall*": (0.03, 0.0),                  # 0.010 (2 of 200 scenes, SSE4.1-limited vs native, EPYC)
     # inversion and cyclegan: reconstruction and translation scores
     "*psnr*": (0.3, 0.0),                            # 0.083 dB (cyclegan); inversion 0.018 dB
     "inversion:*mse*": (0.0, 0.08),                  # 0.0035 of 0.559 (0.6%, 2-core Xeon)

@@ -86,3 +86,20 @@ def test_dark_holes_are_counted_beyond_the_black_the_translation_should_have():
     allowed = metrics.dark_share(striped).mean().item()           # unpaired: the target domain's usual share
     assert metrics.dark_excess(striped, plain, allowed) < 0.01
     assert metrics.dark_excess(holes, striped) > 0.03
+
+
+def test_precision_and_recall_tell_a_generator_of_one_digit_from_one_of_all_ten(judge):
+    reference, heldout = judges.mnist_judge_splits()
+    real = heldout.images[:1000]
+    all_ten = metrics.precision_recall(judge, real, reference.images[:1000])
+    sevens = reference.images[reference.labels == 7][:1000]      # a generator that dropped every other digit
+    only_sevens = metrics.precision_recall(judge, real, sevens)
+    assert all_ten["precision"] > 0.8 and all_ten["recall"] > 0.8
+    assert only_sevens["precision"] > 0.8                         # each seven looks real ...
+    assert only_sevens["recall"] < 0.3                            # ... but covers a tenth of the digits
+    # recall is precision with the roles of the two sets swapped
+    assert metrics.precision_recall(judge, sevens, real)["precision"] == only_sevens["recall"]
+    noise = torch.randint(0, 256, (500, 1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    assert metrics.precision_recall(judge, real, noise)["precision"] < 0.05
+    floors = metrics.coverage_scores(judge, sevens, real, reference.images[:1000])
+    assert floors["recall_floor"] == all_ten["recall"] and floors["recall"] == only_sevens["recall"]
