@@ -146,8 +146,12 @@ def _varied_is_harder(metrics: dict) -> Finding:
     if max(cover, fd) > 0:
         by = " and ".join(part for part, gap in (("its samples cover less of its variety", cover),
                                                  ("it ends farther beyond its floor", fd)) if gap > 0)
+        # precision has no seed margin: it only says which way each set falls short
+        plausible = (" (its samples lie among real scenes more often than the uniform set's, by precision: it draws "
+                     "plausible scenes of fewer kinds)"
+                     if v["precision"] / v["precision_floor"] > u["precision"] / u["precision_floor"] else "")
         return Finding(measured, "partly", f"both are learnt, but the varied set is the harder one: {by}, beyond the "
-                                           "seed spread")
+                                           f"seed spread{plausible}")
     if min(cover, fd) < 0:
         return Finding(measured, "not reproduced", "both are learnt, and the varied set is the easier one (it covers "
                                                    "more of its variety, or ends closer to its floor), beyond the seed "

@@ -132,6 +132,9 @@ def test_both_learnt_the_varied_set_covering_less_of_its_variety_is_the_harder_o
     covers_less = dcgan(same_fd[0], {**same_fd[1], "recall": 0.9 - gap})
     assert verdict_of("dcgan", "varied_harder", covers_less) == "partly"
     assert "its samples cover less of its variety" in findings("dcgan", covers_less)[0][1].reason
+    assert "plausible scenes of fewer kinds" not in findings("dcgan", covers_less)[0][1].reason   # same precision
+    plausible = dcgan(same_fd[0], {**covers_less["datasets"]["scenes_many"], "precision": 0.8})
+    assert "plausible scenes of fewer kinds" in findings("dcgan", plausible)[0][1].reason
     covers_more = dcgan({**same_fd[0], "recall": 0.9 - gap}, same_fd[1])
     assert verdict_of("dcgan", "varied_harder", covers_more) == "not reproduced"
     within = dcgan(same_fd[0], {**same_fd[1], "recall": 0.9 - gap / 2})
