@@ -7,7 +7,7 @@ Prints the mean SSIM map of the untranslated input and of the translation over t
 pixel within the SSIM window's reach of a pixel that stands out from the image's floor, in the input
 or in the truth) and over the rest, and the SSIM of two composites: the translation's objects on the
 input's floor, and the input's objects on the translation's floor. Pass the run's own settings
-(``--seed``, ``--max-images``, ``--num-test``, the network options) to score its test scenes.
+(``--seed``, ``--max-images``, ``--num-test``, ``--stripe-period``, the network options) to score its test scenes.
 """
 from __future__ import annotations
 
@@ -44,13 +44,15 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--max-images", type=int, default=1500)
     p.add_argument("--num-test", type=int, default=200)
+    p.add_argument("--stripe-period", type=float, default=None, help="the run's stripe_period (default: the lab's)")
     p.add_argument("--ngf", type=int, default=16)
     p.add_argument("--n-blocks", type=int, default=6)
     p.add_argument("--n-down", type=int, default=None)
     a = p.parse_args()
 
     seed_everything(a.seed, 2)
-    data = registry.load_unaligned("scenes", None, 32, a.max_images, num_test=a.num_test, seed=a.seed)
+    data = registry.load_unaligned("scenes", None, 32, a.max_images, num_test=a.num_test, seed=a.seed,
+                                   stripe_period=a.stripe_period)
     G = nets.define_G(a.generator, ngf=a.ngf, nc=3, image_size=32, n_blocks=a.n_blocks, n_down=a.n_down)
     G.load_state_dict(torch.load(a.checkpoint, weights_only=False)["G_A2B"])
     x, truth = (d.images.float() / 255 for d in (data.testA, data.testB))

@@ -34,7 +34,7 @@ def render_variety(kind: str, n: int, size: int = 64, seed: int = 0, with_masks:
     rng = np.random.default_rng([seed, 7])
     label_lists = [list(rng.choice(scenes.OBJECT_NAMES, size=rng.integers(1, 4), replace=False)) for _ in range(n)]
     zooms = rng.uniform(*SCALE, n) * (zoom or 1.0)
-    jobs = [(labels, f"many_{k:06d}_0.png", seed, size, "plain", z)
+    jobs = [(labels, f"many_{k:06d}_0.png", seed, size, "plain", z, scenes.STRIPE_PERIOD)
             for k, (labels, z) in enumerate(zip(label_lists, zooms))]
     scenes._floor = tinted_floor
     try:

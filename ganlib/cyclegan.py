@@ -325,8 +325,8 @@ def configuration(name: str, image_size: int, num_epochs: int, decay_epochs: int
 
 def resolve_nulls(dataset: str, image_size: int | None, num_epochs: int | None,
                   decay_epochs: int | None) -> tuple[int, int, int]:
-    """The lab's null parameters resolved: the rendered scenes train at 32 px for 6 epochs, photos at 64 px
+    """The lab's null parameters resolved: the rendered scenes train at 32 px for 8 epochs, photos at 64 px
     for 2 (a CPU's minutes); the learning rates decay over the second half."""
     image_size = image_size or (32 if dataset == "scenes" else 64)
-    num_epochs = num_epochs or (6 if dataset == "scenes" else 2)
+    num_epochs = num_epochs or (8 if dataset == "scenes" else 2)
     return image_size, num_epochs, num_epochs // 2 if decay_epochs is None else decay_epochs

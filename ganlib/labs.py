@@ -247,12 +247,15 @@ CYCLEGAN = Lab(
         "max_images": Param(int, "training images per domain (scenes: how many to render; null: all / 2,000)",
                             optional=True, min=2, default=1500),
         "num_test": Param(int, "scenes: rendered test pairs", min=2, default=200),
+        "stripe_period": Param(float, "scenes: distance between a striped object's dark bands, in object radii "
+                                      "(1.24: two wavy bands on an object; 0.62: three or four narrow ones)",
+                               min=0.2, max=4.0, default=1.24),
         "image_size": Param(int, "image side in pixels (null: 32 for scenes, 64 for photos; the report: 256, "
                                  "128 with augmentation)", optional=True, choices=(32, 64, 128, 256)),
         "configs": Param(list, "generators to train and compare (the report: resnet, unet, resnet_aug)",
                          item=Param(str, choices=("resnet", "resnet_aug", "unet", "unet_aug")),
                          default=["resnet", "unet", "resnet_aug"]),
-        "num_epochs": Param(int, "passes over the training images (null: 6 for scenes, 2 for photos; the report: "
+        "num_epochs": Param(int, "passes over the training images (null: 8 for scenes, 2 for photos; the report: "
                                  "30, U-Net 10)", optional=True, min=1),
         "unet_epochs": Param(int, "the U-Net configurations' epochs (null: num_epochs; the report: 10, against the "
                                   "ResNet's 30)", optional=True, min=1),

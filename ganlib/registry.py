@@ -320,9 +320,10 @@ class Unaligned:
 
 
 def load_unaligned(name: str, data_root=None, image_size: int = 64, max_images: int | None = None,
-                   num_test: int = 200, seed: int = 0) -> Unaligned:
+                   num_test: int = 200, seed: int = 0, stripe_period: float | None = None) -> Unaligned:
     """Two-domain data by name: 'scenes' (rendered plain vs striped objects, ``max_images``
-    training scenes per domain, 2,000 by default, ``num_test`` test pairs), 'horse2zebra'
+    training scenes per domain, 2,000 by default, ``num_test`` test pairs, bands ``stripe_period``
+    object radii apart, by default ``scenes.STRIPE_PERIOD``), 'horse2zebra'
     (the registry's, under ``<data root>/horse2zebra``), or the path of any folder holding
     trainA/, trainB/, testA/ and testB/. ``max_images`` caps each training domain."""
     import torch
@@ -331,7 +332,8 @@ def load_unaligned(name: str, data_root=None, image_size: int = 64, max_images: 
 
     if name == "scenes":
         n = max_images or 2000
-        arrays = scenes.render_domains(n, num_test, image_size, seed)
+        arrays = scenes.render_domains(n, num_test, image_size, seed,
+                                       stripe_period=stripe_period or scenes.STRIPE_PERIOD)
         parts = {k: ImageData(torch.from_numpy(v).permute(0, 3, 1, 2).contiguous(), None, f"scenes-{k}",
                               f"rendered scenes ({k}, seed {seed})") for k, v in arrays.items()}
         return Unaligned(**parts, paired=True, domains=DOMAIN_NAMES["scenes"],

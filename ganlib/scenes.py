@@ -160,24 +160,27 @@ def _floor(rng, n: int) -> np.ndarray:
     return np.repeat(base[..., None], 3, -1)
 
 
-def _stripes(x, y, o) -> np.ndarray:
-    """Zebra stripes on an object: wavy dark bands counted up from its base, so the
-    pattern follows the object (where it stands, how big it is), not the image grid."""
-    v = (o["sy"] - y) / (0.62 * o["r"]) + 0.3 * np.sin(np.pi * (x - o["sx"]) / o["r"])
+def _stripes(x, y, o, period: float) -> np.ndarray:
+    """Zebra stripes on an object: wavy dark bands counted up from its base, ``period`` of its
+    radius apart, so the pattern follows the object (where it stands, how big it is), not the
+    image grid."""
+    v = (o["sy"] - y) / (period * o["r"]) + 0.3 * np.sin(np.pi * (x - o["sx"]) / o["r"])
     return (v % 1.0) < 0.45
 
 
 STYLES = ("plain", "striped")
+STRIPE_PERIOD = 1.24       # two dark bands on an object; 0.62 paints three or four narrow ones
 
 
 def render_scene(labels: list[str], rng: np.random.Generator, size: int = 64, style: str = "plain",
-                 zoom: float = 1.0, with_mask: bool = False):
+                 zoom: float = 1.0, with_mask: bool = False, stripe_period: float = STRIPE_PERIOD):
     """One scene holding the named objects ("red cube", ...), as uint8 (size, size, 3).
 
     ``style='striped'`` paints the same scene (the random stream is used alike) with each
-    object striped like a zebra: the hidden ground truth of the CycleGAN lab's plain <->
-    striped translation. ``zoom`` makes the objects bigger. ``with_mask`` also returns the
-    objects' mask, bool (size, size): the pixels mostly covered by an object.
+    object striped like a zebra, bands ``stripe_period`` object radii apart: the hidden ground
+    truth of the CycleGAN lab's plain <-> striped translation. ``zoom`` makes the objects bigger.
+    ``with_mask`` also returns the objects' mask, bool (size, size): the pixels mostly covered by
+    an object.
     """
     if style not in STYLES:
         raise ValueError(f"unknown scene style {style!r}; choose from {', '.join(STYLES)}")
@@ -200,7 +203,7 @@ def render_scene(labels: list[str], rng: np.random.Generator, size: int = 64, st
         drawn = (crop != before).any(-1)
         covered[y0:y1, x0:x1] |= drawn
         if style == "striped":
-            crop[drawn & _stripes(xs, ys, o)] *= 0.12
+            crop[drawn & _stripes(xs, ys, o, stripe_period)] *= 0.12
     image = canvas.reshape(size, SUPERSAMPLE, size, SUPERSAMPLE, 3).mean((1, 3))
     image = (image * 255 + 0.5).clip(0, 255).astype(np.uint8)
     if with_mask:
@@ -209,14 +212,15 @@ def render_scene(labels: list[str], rng: np.random.Generator, size: int = 64, st
 
 
 def _render_job(job: tuple):
-    labels, name, seed, size, style, zoom = job
-    return render_scene(labels, scene_rng(name, seed), size, style, zoom, with_mask=True)
+    labels, name, seed, size, style, zoom, stripe_period = job
+    return render_scene(labels, scene_rng(name, seed), size, style, zoom, with_mask=True, stripe_period=stripe_period)
 
 
 def render_jobs(jobs: list[tuple], workers: int | None = None) -> list:
-    """(image, mask) for each job (labels, filename, seed, size, style, zoom), rendered by ``workers``
-    processes (None: as many as torch's threads, which the labs set to their ``num_threads``). Each
-    scene has its own random stream, so the images do not depend on the number of workers."""
+    """(image, mask) for each job (labels, filename, seed, size, style, zoom, stripe_period), rendered
+    by ``workers`` processes (None: as many as torch's threads, which the labs set to their
+    ``num_threads``). Each scene has its own random stream, so the images do not depend on the
+    number of workers."""
     workers = workers or torch.get_num_threads()
     if workers == 1 or len(jobs) < 100:
         return [_render_job(job) for job in jobs]
@@ -230,7 +234,8 @@ def render_many(label_lists: list[list[str]], filenames: list[str] | None = None
     random stream (defaults to one fresh scene per entry). ``with_masks``: also their object
     masks, bool (N, size, size)."""
     names = filenames or [f"scene_{k:06d}_0.png" for k in range(len(label_lists))]
-    drawn = render_jobs([(labels, name, seed, size, "plain", zoom) for labels, name in zip(label_lists, names)])
+    drawn = render_jobs([(labels, name, seed, size, "plain", zoom, STRIPE_PERIOD)
+                         for labels, name in zip(label_lists, names)])
     images = np.stack([image for image, _ in drawn])
     return (images, np.stack([mask for _, mask in drawn])) if with_masks else images
 
@@ -266,10 +271,11 @@ def render_variety(kind: str, n: int, size: int = 64, seed: int = 0, with_masks:
 TEST_OFFSET = 10 ** 7      # test scenes' numbers: their random streams are never a training scene's
 
 
-def render_domains(n_train: int, n_test: int, size: int = 32, seed: int = 0,
-                   zoom: float = 3.0) -> dict[str, np.ndarray]:
+def render_domains(n_train: int, n_test: int, size: int = 32, seed: int = 0, zoom: float = 3.0,
+                   stripe_period: float = STRIPE_PERIOD) -> dict[str, np.ndarray]:
     """The CycleGAN lab's two scene domains, uint8 (N, size, size, 3) each: A plain objects,
-    B the same kinds of objects striped like a zebra (1-2 objects of any shape and colour).
+    B the same kinds of objects striped like a zebra (1-2 objects of any shape and colour; bands
+    ``stripe_period`` object radii apart).
 
     ``trainA`` and ``trainB`` are different scenes (unpaired, as real domains are);
     ``testA[k]`` and ``testB[k]`` are one scene in both styles: the hidden ground truth
@@ -280,7 +286,7 @@ def render_domains(n_train: int, n_test: int, size: int = 32, seed: int = 0,
         return [list(rng.choice(OBJECT_NAMES, size=rng.integers(1, 3), replace=False)) for _ in range(n)]
 
     def draw(label_lists: list[list[str]], names: list[str], style: str) -> np.ndarray:
-        jobs = [(labels, name, seed, size, style, zoom) for labels, name in zip(label_lists, names)]
+        jobs = [(labels, name, seed, size, style, zoom, stripe_period) for labels, name in zip(label_lists, names)]
         return np.stack([image for image, _ in render_jobs(jobs)])
 
     # Training scenes come from one stream and test scenes from another, so the test pairs

@@ -160,7 +160,7 @@ def test_each_configuration_trains_at_its_own_size_and_epochs_as_report_004_did(
     # null: as the rest; the U-Net's decay never outlasts its epochs
     assert cyclegan.configuration("unet_aug", 32, 6, 3) == cyclegan.Configuration("unet", True, 32, 6, 3)
     assert cyclegan.configuration("unet", 32, 6, 3, unet_epochs=2).decay_epochs == 2
-    assert cyclegan.resolve_nulls("scenes", None, None, None) == (32, 6, 3)
+    assert cyclegan.resolve_nulls("scenes", None, None, None) == (32, 8, 4)
     assert cyclegan.resolve_nulls("horse2zebra", None, None, 0) == (64, 2, 0)
 
 
@@ -206,6 +206,20 @@ def test_rendered_domains_pair_each_test_scene_in_both_styles():
     assert np.array_equal(more["testA"], d["testA"]) and np.array_equal(more["trainA"][:4], d["trainA"])
     with pytest.raises(ValueError, match="scene style"):
         scenes.render_scene(["red cube"], np.random.default_rng(0), 32, style="dotted")
+
+
+def test_stripe_period_sets_how_many_bands_an_object_carries():
+    def draw(style, **kw):
+        return scenes.render_scene(["yellow cylinder"], np.random.default_rng(4), 64, style, zoom=4.0,
+                                   with_mask=True, **kw)
+    plain, mask = draw("plain")
+    column = mask.sum(0).argmax()                                   # the object's tallest column
+
+    def dark_bands(striped):
+        dark = striped[:, column].astype(int).sum(-1) < 0.5 * plain[:, column].astype(int).sum(-1)
+        return int((dark[1:] & ~dark[:-1]).sum())                   # dark runs down that column
+    narrow, wide = (draw("striped", stripe_period=p)[0] for p in (0.62, 1.24))
+    assert dark_bands(narrow) == 5 and dark_bands(wide) == 2
 
 
 def test_a_judge_tells_plain_from_striped_scenes():

@@ -50,14 +50,14 @@ def test_labels_match_what_is_drawn_the_judge_agrees():
 def test_rendering_is_fast_enough_for_18000_scenes_in_two_minutes():
     names = sorted(TRAIN)[:150]
     t0 = time.perf_counter()
-    scenes.render_jobs([(TRAIN[n], n, 0, 64, "plain", 1.0) for n in names], workers=1)
+    scenes.render_jobs([(TRAIN[n], n, 0, 64, "plain", 1.0, scenes.STRIPE_PERIOD) for n in names], workers=1)
     per_scene = (time.perf_counter() - t0) / len(names)
     assert per_scene * 18_000 / 2 < 120     # two worker processes
 
 
 def test_scenes_rendered_by_two_processes_are_those_one_process_renders():
     names = sorted(TRAIN)[:120]
-    jobs = [(TRAIN[n], n, 3, 32, style, 2.0) for n in names for style in scenes.STYLES]
+    jobs = [(TRAIN[n], n, 3, 32, style, 2.0, scenes.STRIPE_PERIOD) for n in names for style in scenes.STYLES]
     alone, shared = scenes.render_jobs(jobs, workers=1), scenes.render_jobs(jobs, workers=2)
     assert len(alone) == len(shared) == 240
     for (image, mask), (image2, mask2) in zip(alone, shared):
