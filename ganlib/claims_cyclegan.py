@@ -137,8 +137,10 @@ def _augmentation(metrics: dict) -> Finding:
     if gain > 0 and distorts > 0:
         return Finding(measured, "reproduced", "more images translated, and the scene less faithful")
     if gain > 0 or distorts > 0:
-        shown = "more translations reach the target" if gain > 0 else "the scene is less faithful"
-        return Finding(measured, "partly", f"one of the two effects shows: {shown}")
+        shown = ("more translations reach the target" if gain > 0 else
+                 "the translations are less faithful to the truth (SSIM over the whole scene: objects and floor)")
+        against = ", but fewer translations reach the target, not more" if gain < 0 else ""
+        return Finding(measured, "partly", f"one of the two effects shows: {shown}{against}")
     if gain == 0 and distorts == 0:
         return Finding(measured, "inconclusive", "both differences lie within twice the seed spread")
     return Finding(measured, "not reproduced", "neither effect shows" + (": with augmentation fewer translations reach "

@@ -298,6 +298,14 @@ def test_dark_holes_make_augmentation_not_learnt():
         == "inconclusive"
 
 
+def test_augmentation_that_is_less_faithful_but_judged_striped_less_often_reads_partly_and_says_both():
+    finding = next(f for c, f in findings("cyclegan", cyclegan(translation(1.0, 0.85), aug=translation(0.9, 0.78)))
+                   if c.id == "augmentation")
+    assert finding.verdict == "partly"
+    assert "less faithful to the truth" in finding.reason
+    assert "fewer translations reach the target, not more" in finding.reason
+
+
 def test_the_unet_barely_changing_its_input_is_read_by_whether_its_outputs_leave_the_inputs_domain():
     resnet = translation(0.9, 0.8)
     assert verdict_of("cyclegan", "unet_keeps", cyclegan(resnet, unet=translation(AS_RARELY, 0.8, change=0.09))) \
