@@ -104,6 +104,13 @@ def _recall(scores: dict) -> str:
     return "not measured" if scores.get("input_recall") is None else f"{scores['input_recall']:.0%}"
 
 
+def _regions(s: dict, base: dict) -> str:
+    if s.get("ssim_floor") is None:
+        return ""
+    return (f", on the objects {s['ssim_objects']:.2f} (input: {base['ssim_objects']:.2f}) and on the floor "
+            f"{s['ssim_floor']:.2f} (input: {base['ssim_floor']:.2f})")
+
+
 def _cyclegan(metrics: dict, part: str | None) -> list[str]:
     a, b = (esc(d) for d in metrics["domains"])
     base = metrics["identity_baseline"]
@@ -115,8 +122,9 @@ def _cyclegan(metrics: dict, part: str | None) -> list[str]:
              f"object wherever the input's object was keeps some diversity but loses its inputs."]
     for config, c in metrics["configs"].items():
         s = c["A2B"]
-        close = (f"SSIM to the true translation {s['ssim']:.2f} (input: {base['A2B']['ssim']:.2f})" if metrics["paired"]
-                 else f"FD to real {b} {s['frechet_distance']:.3g} (input: {base['A2B']['frechet_distance']:.3g})")
+        close = (f"SSIM to the true translation {s['ssim']:.2f} (input: {base['A2B']['ssim']:.2f}){_regions(s, base['A2B'])}"
+                 if metrics["paired"] else
+                 f"FD to real {b} {s['frechet_distance']:.3g} (input: {base['A2B']['frechet_distance']:.3g})")
         lines.append(f"- **{config}**, {a} -> {b}: {s['domain_rate']:.0%} judged {b}; {close}; diversity "
                      f"{s['diversity']:.3f}; input recall {_recall(s)}; mean change from the input {s['change']:.3f}; dark holes "
                      f"{s['dark_excess']:.1%} of the image (near-black beyond what it should have; holes: over "

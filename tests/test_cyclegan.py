@@ -192,6 +192,21 @@ def test_paired_scores_by_hand_and_domain_rate():
     assert judges.domain_rate(Always(), target, "B") == 1.0 and judges.domain_rate(Always(), target, "A") == 0.0
 
 
+def test_region_ssim_tells_a_distorted_floor_from_distorted_objects():
+    floor = torch.full((2, 3, 32, 32), 120, dtype=torch.uint8)
+    plain = floor.clone()
+    plain[:, 0, 4:12, 4:12] = 230                                         # a red object in one corner
+    striped = plain.clone()
+    striped[:, :, 6:8, 4:12] = 20                                         # the truth: a dark band across it
+    noise = torch.randint(-40, 41, (2, 3, 12, 12), generator=torch.Generator().manual_seed(0))
+    noisy_floor = striped.clone()
+    noisy_floor[:, :, 20:, 20:] = (120 + noise).to(torch.uint8)           # far from the object: only the floor moves
+    scores = translations.region_ssim(noisy_floor, striped, plain)
+    assert scores["ssim_floor"] < 0.9 and scores["ssim_objects"] > 0.999
+    scores = translations.region_ssim(plain, striped, plain)             # the band missing: only the object moves
+    assert scores["ssim_objects"] < 0.5 and scores["ssim_floor"] > 0.97    # SSIM's window reaches a little beyond
+
+
 def test_rendered_domains_pair_each_test_scene_in_both_styles():
     d = scenes.render_domains(4, 6, size=32, seed=0)
     assert {k: v.shape for k, v in d.items()} == {"trainA": (4, 32, 32, 3), "trainB": (4, 32, 32, 3),

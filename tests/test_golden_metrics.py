@@ -66,6 +66,8 @@ TOLERANCES = {
     "inversion:*.ssim": (0.01, 0.0),                 # 0.0017 (2-core Xeon)
     "cyclegan:*.l1": (0.003, 0.0),                   # 0.0008
     "cyclegan:*.ssim": (0.035, 0.0),                 # 0.018 (resnet_aug B2A, AVX2-limited vs native, EPYC)
+    "cyclegan:*.ssim_*": (0.035, 0.0),               # 0.0070 on the floor, 0.0033 on the objects (SSE4.1-limited, EPYC;
+                                                     # whole-image SSIM moved 0.0050 in the same runs)
     "cyclegan:*.domain_rate": (0.13, 0.0),           # 0 (1 of 16 images is 0.0625)
     "cyclegan:*.frechet_distance": (0.003, 0.0),     # 0.0006
 }
