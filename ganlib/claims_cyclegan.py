@@ -146,13 +146,13 @@ def _augmentation(metrics: dict) -> Finding:
     if gain > 0 and distorts > 0:
         return Finding(measured, "reproduced", f"more images translated, and the floor less faithful to the truth{objects}")
     if gain > 0 or distorts > 0:
-        shown = reach if gain > 0 else "the floor is less faithful to the truth"
+        shown = reach if gain > 0 else "the floor is less faithful to the truth than without augmentation"
         against = ", but fewer translations reach the target, not more" if gain < 0 else ""
         return Finding(measured, "partly", f"one of the two effects shows: {shown}{against}{objects}")
     if gain == 0 and distorts == 0:
         return Finding(measured, "inconclusive", f"both differences lie within twice the seed spread{objects}")
     return Finding(measured, "not reproduced", f"neither effect shows: {reach}, and the floor is as faithful to the "
-                                               f"truth within the seed spread{objects}")
+                                               f"truth as without augmentation, within the seed spread{objects}")
 
 
 CLAIMS = [
