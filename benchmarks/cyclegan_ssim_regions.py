@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from ganlib import nets, registry, translations
+from ganlib import cyclegan, nets, registry, translations
 from ganlib.settings import seed_everything
 
 
@@ -64,7 +64,7 @@ def sweep(folder: Path) -> None:
         inputs, truth = test_scenes(p["seed"], p["max_images"], p["num_test"], p.get("stripe_period"))
         scores = {"input": translations.region_ssim(inputs, truth, inputs)}
         for config in p["configs"]:
-            G = load_G(run / "checkpoints" / f"{config}.pt", "unet" if config.startswith("unet") else "resnet",
+            G = load_G(run / "checkpoints" / f"{config}.pt", cyclegan.configuration(config, 32, 1, 0).generator,
                        p["ngf"], p["n_blocks"], p["n_down"], p["padding"])
             scores[config] = translations.region_ssim(translations.translate(G, inputs), truth, inputs)
         runs[run.name] = scores
